@@ -1,0 +1,48 @@
+"""Text helpers for the catalog: HTML sanitising, slugs and search normalisation."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import nh3
+from django.utils.text import slugify
+
+# What a merchant may format a description with: structure, emphasis, lists, links and
+# tables. No scripts, styles, event handlers, iframes or images from elsewhere.
+ALLOWED_TAGS = {
+    "p", "br", "hr", "strong", "b", "em", "i", "u", "s", "small", "sub", "sup",
+    "h2", "h3", "h4", "ul", "ol", "li", "blockquote", "a", "span",
+    "table", "thead", "tbody", "tr", "th", "td", "caption", "dl", "dt", "dd",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}, "td": {"colspan", "rowspan"}}
+TAG_RE = re.compile(r"<[^>]+>")
+SPACE_RE = re.compile(r"\s+")
+
+
+def sanitize_html(raw: str) -> str:
+    """Keep the formatting a description needs and drop everything that could run."""
+    return nh3.clean(
+        raw or "",
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener nofollow",
+    ).strip()
+
+
+def html_to_text(value: str) -> str:
+    return SPACE_RE.sub(" ", html.unescape(TAG_RE.sub(" ", value or ""))).strip()
+
+
+def normalize_for_search(value: str) -> str:
+    """Lower case, accents removed, punctuation folded to spaces: 'Thé Vert' -> 'the vert'."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return SPACE_RE.sub(" ", re.sub(r"[^\w]+", " ", stripped.lower())).strip()
+
+
+def make_slug(value: str, max_length: int = 200) -> str:
+    slug = slugify(normalize_for_search(value))[:max_length].strip("-")
+    return slug or "produit"

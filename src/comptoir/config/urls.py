@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_file
+
+from comptoir.storefront import views as storefront_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", storefront_views.root_redirect, name="root"),
+]
+
+if settings.COMPTOIR_SERVE_MEDIA:
+    # A one-server shop has no front proxy to serve uploads; a larger set-up lets nginx or a
+    # CDN do it and turns this off.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve_file, {"document_root": settings.MEDIA_ROOT}),
+    ]
+
+urlpatterns += i18n_patterns(
+    path("", include("comptoir.storefront.urls")),
+    prefix_default_language=True,
+)
+
+handler400 = "comptoir.storefront.views.bad_request"
+handler404 = "comptoir.storefront.views.page_not_found"
+handler500 = "comptoir.storefront.views.server_error"

@@ -1,0 +1,40 @@
+"""System checks for Comptoir's own settings, so a bad value fails at start-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+
+@register()
+def check_comptoir_settings(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
+    problems: list[Error | Warning] = []
+    widths = settings.COMPTOIR_IMAGE_WIDTHS
+    if not widths or any(not isinstance(w, int) or w <= 0 for w in widths):
+        problems.append(
+            Error("COMPTOIR_IMAGE_WIDTHS must be a list of positive integers", id="comptoir.E001")
+        )
+    backend = settings.COMPTOIR_SEARCH_BACKEND
+    if backend != "auto" and "." not in backend:
+        problems.append(
+            Error(
+                "COMPTOIR_SEARCH_BACKEND must be 'auto' or a dotted path to a SearchBackend",
+                id="comptoir.E002",
+            )
+        )
+    codes = [code for code, _ in settings.LANGUAGES]
+    if settings.LANGUAGE_CODE not in codes:
+        problems.append(
+            Error("LANGUAGE_CODE must be one of LANGUAGES", id="comptoir.E003")
+        )
+    if settings.PRODUCTION and settings.COMPTOIR_SERVE_MEDIA:
+        problems.append(
+            Warning(
+                "Django serves uploaded images in production; let the front proxy do it "
+                "and set COMPTOIR_SERVE_MEDIA=false",
+                id="comptoir.W001",
+            )
+        )
+    return problems

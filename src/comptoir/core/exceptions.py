@@ -1,0 +1,2 @@
+class ComptoirError(Exception):
+    """A business rule said no. The message is safe to show to the person who asked."""

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+
+from comptoir.shops.models import Shop
+
+
+class ShopMiddleware:
+    """Sets ``request.shop`` from the host name, falling back to the default shop.
+
+    One indexed query per request: it also brings the catalog version that keys the page
+    cache, so a change made on another server is seen at once.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        host = request.get_host().rsplit(":", 1)[0].lower() if _has_host(request) else ""
+        candidates = list(
+            Shop.objects.filter(Q(domain=host) | Q(is_default=True)).order_by("is_default")[:2]
+        ) if host else list(Shop.objects.filter(is_default=True)[:1])
+        request.shop = candidates[0] if candidates else None  # type: ignore[attr-defined]
+        if request.shop is None and not request.path.startswith(("/admin/", "/static/")):
+            body = render_to_string("storefront/no_shop.html", request=None)
+            return HttpResponse(body, status=503)
+        return self.get_response(request)
+
+
+def _has_host(request: HttpRequest) -> bool:
+    # get_host() raises DisallowedHost for a host outside ALLOWED_HOSTS; let Django's own
+    # handling answer 400 later instead of failing here.
+    try:
+        request.get_host()
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,271 @@
+"""Storefront pages. Thin: parse the request, call the selectors, render."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.core.cache import cache
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+)
+from django.shortcuts import render
+from django.template import loader
+from django.urls import reverse
+from django.utils.translation import get_language, override
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from comptoir.catalog import selectors
+from comptoir.catalog.models import Category, ProductTranslation, Variant
+from comptoir.search.backends import get_search_backend
+from comptoir.storefront.cache import cacheable
+from comptoir.storefront.filters import BadQuery, parse_listing_filters, parse_page
+from comptoir.storefront.stock import stock_state
+
+PER_PAGE = 24
+MAX_QUERY_LENGTH = 200
+
+
+def root_redirect(request: HttpRequest) -> HttpResponse:
+    shop = request.shop  # type: ignore[attr-defined]
+    return HttpResponseRedirect(f"/{shop.default_language}/")
+
+
+def _language(request: HttpRequest) -> str:
+    language = get_language() or "fr"
+    if language not in request.shop.language_codes:  # type: ignore[attr-defined]
+        raise Http404
+    return language
+
+
+def _nav(request: HttpRequest, language: str) -> list[Any]:
+    """Top-level categories for the header; cached per catalog version like the pages."""
+    shop = request.shop  # type: ignore[attr-defined]
+    key = f"nav:{shop.pk}:{shop.catalog_version}:{language}"
+    nav = cache.get(key)
+    if nav is None:
+        nav = [(t.name, t.slug) for t in selectors.child_categories(shop, language, None)]
+        cache.set(key, nav, 3600)
+    return nav
+
+
+def _alternates(request: HttpRequest, name: str, slugs: dict[str, str] | None = None,
+                query: str = "") -> dict[str, str]:
+    """URL of the same page in each of the shop's languages (hreflang, language switch)."""
+    urls = {}
+    for code in request.shop.language_codes:  # type: ignore[attr-defined]
+        with override(code):
+            if slugs is None:
+                urls[code] = reverse(name) + query
+            elif code in slugs:
+                urls[code] = reverse(name, kwargs={"slug": slugs[code]}) + query
+    return urls
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any],
+          status: int = 200) -> HttpResponse:
+    language = context.get("language") or get_language()
+    context.setdefault("nav", _nav(request, language))
+    return render(request, template, context, status=status)
+
+
+@require_safe
+@cacheable
+def home(request: HttpRequest) -> HttpResponse:
+    language = _language(request)
+    shop = request.shop  # type: ignore[attr-defined]
+    rows = selectors.home_rows(shop, language)
+    return _page(request, "storefront/home.html", {
+        "language": language,
+        "featured": rows["featured"],
+        "newest": rows["newest"],
+        "categories": selectors.child_categories(shop, language, None),
+        "alternates": _alternates(request, "storefront:home"),
+    })
+
+
+@require_safe
+@cacheable
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    language = _language(request)
+    shop = request.shop  # type: ignore[attr-defined]
+    found = selectors.category_by_slug(shop, language, slug)
+    if found is None:
+        raise Http404
+    try:
+        filters = parse_listing_filters(request.GET)
+        page_number = parse_page(request.GET)
+    except BadQuery as error:
+        return bad_request(request, error)
+    node: Category = found.category
+    ids = selectors.subtree_ids(node)
+    rows = selectors.category_listing(shop, language, ids, filters)
+    total = rows.count()
+    pages = max(1, math.ceil(total / PER_PAGE))
+    if page_number > pages:
+        raise Http404
+    products = list(rows[(page_number - 1) * PER_PAGE : page_number * PER_PAGE])
+    translations = {t.language: t.slug for t in node.translations.all()}
+    return _page(request, "storefront/category.html", {
+        "language": language,
+        "category": found,
+        "breadcrumb": selectors.category_path(node, language),
+        "children": selectors.child_categories(shop, language, node),
+        "products": products,
+        "total": total,
+        "page": page_number,
+        "pages": pages,
+        "filters": filters,
+        "facets": selectors.category_facets(shop, ids),
+        "selected_options": set(request.GET.getlist("o")),
+        "sorts": _sort_labels(),
+        "noindex": filters.is_filtered or "sort" in request.GET,
+        "alternates": _alternates(request, "storefront:category", translations),
+    })
+
+
+@require_safe
+@cacheable
+def product(request: HttpRequest, slug: str) -> HttpResponse:
+    language = _language(request)
+    shop = request.shop  # type: ignore[attr-defined]
+    row = selectors.product_by_slug(shop, language, slug)
+    if row is None:
+        raise Http404
+    item = row.product
+    variants = list(item.variants.all())
+    options = [po.option for po in item.product_options.all()]
+    selected = _selected_variant(variants, options, request.GET)
+    images = list(item.images.all())
+    selected_images = [img for img in images if img.variant_id == selected.pk] if selected else []
+    gallery = selected_images + [img for img in images if img not in selected_images]
+    choices = _option_choices(variants, options, selected)
+    slugs = {t.language: t.slug for t in item.translations.all()}
+    breadcrumb = selectors.category_path(item.category, language) if item.category else []
+    return _page(request, "storefront/product.html", {
+        "language": language,
+        "row": row,
+        "product": item,
+        "variant": selected,
+        "variants": variants,
+        "choices": choices,
+        "gallery": gallery,
+        "stock": stock_state(item, selected, shop),
+        "breadcrumb": breadcrumb,
+        "alternates": _alternates(request, "storefront:product", slugs),
+    })
+
+
+@require_safe
+@cacheable
+def search(request: HttpRequest) -> HttpResponse:
+    language = _language(request)
+    shop = request.shop  # type: ignore[attr-defined]
+    query = request.GET.get("q", "")
+    if len(query) > MAX_QUERY_LENGTH:
+        return bad_request(request, BadQuery(
+            _("Search for at most %(max)s characters.") % {"max": MAX_QUERY_LENGTH}))
+    try:
+        page_number = parse_page(request.GET)
+    except BadQuery as error:
+        return bad_request(request, error)
+    result = get_search_backend().search(
+        shop_id=shop.pk, language=language, query=query,
+        offset=(page_number - 1) * PER_PAGE, limit=PER_PAGE,
+    )
+    pages = max(1, math.ceil(result.total / PER_PAGE))
+    if page_number > pages:
+        raise Http404
+    encoded = request.GET.urlencode()
+    return _page(request, "storefront/search.html", {
+        "language": language,
+        "query": query,
+        "products": selectors.products_in_order(shop, language, result.product_ids),
+        "total": result.total,
+        "total_is_capped": result.total_is_capped,
+        "page": page_number,
+        "pages": pages,
+        "noindex": True,
+        "alternates": _alternates(request, "storefront:search",
+                                  query=f"?{encoded}" if encoded else ""),
+    })
+
+
+def _sort_labels() -> list[tuple[str, str]]:
+    return [
+        ("best", _("Best sellers")),
+        ("newest", _("Newest")),
+        ("price", _("Price, low to high")),
+        ("-price", _("Price, high to low")),
+    ]
+
+
+def _selected_variant(variants: list[Variant], options: list[Any], query: Any) -> Variant | None:
+    """The variant whose option values match the query, else the first available one."""
+    if not variants:
+        return None
+    wanted = {opt.pk: query.get(opt.code) for opt in options if query.get(opt.code)}
+    if wanted:
+        def score(variant: Variant) -> tuple[int, bool]:
+            values = {v.option_id: v.code for v in variant.option_values.all()}
+            matched = sum(1 for opt_id, code in wanted.items() if values.get(opt_id) == code)
+            return matched, variant.is_available
+        best = max(variants, key=score)
+        if score(best)[0] > 0:
+            return best
+    return next((v for v in variants if v.is_available), variants[0])
+
+
+def _option_choices(variants: list[Variant], options: list[Any],
+                    selected: Variant | None) -> list[dict[str, Any]]:
+    """For each option, the values some variant has, in order, with the selected one marked."""
+    chosen = {v.option_id: v.pk for v in selected.option_values.all()} if selected else {}
+    choices = []
+    for option in options:
+        seen: dict[int, Any] = {}
+        for variant in variants:
+            for value in variant.option_values.all():
+                if value.option_id == option.pk:
+                    seen.setdefault(value.pk, value)
+        values = sorted(seen.values(), key=lambda v: (v.position, v.code))
+        choices.append({
+            "option": option,
+            "values": [(value, value.pk == chosen.get(option.pk)) for value in values],
+        })
+    return choices
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if isinstance(exception, BadQuery) else _(
+        "This request could not be understood.")
+    return _error_page(request, "400.html", {"message": message}, HttpResponseBadRequest)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, "404.html", {}, None, status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No database and no context processors here: the error may be theirs.
+    body = loader.get_template("500.html").render({})
+    return HttpResponse(body, status=500)
+
+
+def _error_page(request: HttpRequest, template: str, context: dict[str, Any],
+                response_class: Any, status: int = 400) -> HttpResponse:
+    shop = getattr(request, "shop", None)
+    if shop is not None:
+        language = get_language() or shop.default_language
+        context.setdefault("nav", _nav(request, language))
+    body = loader.render_to_string(template, context, request=request)
+    return HttpResponse(body, status=status)
+
+
+def product_url(row: ProductTranslation) -> str:
+    with override(row.language):
+        return reverse("storefront:product", kwargs={"slug": row.slug})
