@@ -1,0 +1,28 @@
+"""``comptoir worker``: runs background tasks from the database queue.
+
+Several workers, on one machine or many, can share the queue: the database backend
+claims each task with a row lock, so a task runs once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run background tasks (emails, image resizing, dispatch...) until stopped."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--interval", type=float, default=1.0,
+                            help="seconds between polls of an empty queue")
+        parser.add_argument("--batch", action="store_true",
+                            help="run the tasks waiting now, then exit")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        arguments = ["--queue-name", "*", "--interval", str(options["interval"])]
+        if options["batch"]:
+            arguments.append("--batch")
+        call_command("db_worker", *arguments, verbosity=options["verbosity"])
