@@ -56,6 +56,14 @@ class Shop(TimeStampedModel):
     accent_colour = models.CharField(
         _("accent colour"), max_length=7, default="#b5562b", validators=[hex_colour]
     )
+    country = models.CharField(
+        _("country"), max_length=2, default="FR",
+        help_text=_("Where the shop is established: its VAT applies to domestic sales."),
+    )
+    oss_registered = models.BooleanField(
+        _("registered for the EU One-Stop Shop"), default=False,
+        help_text=_("Charge the customer's country VAT on sales to other EU countries."),
+    )
     low_stock_threshold = models.PositiveIntegerField(
         _("low stock threshold"),
         default=5,
