@@ -368,6 +368,11 @@ def _option_codes(variants: Sequence[VariantInput]) -> list[str]:
     for variant in variants:
         key = tuple(make_slug(variant.options.get(code, ""), 80) for code in codes)
         if key in seen:
+            if not codes:
+                raise ComptoirError(
+                    "Variants without options cannot be told apart: give each one a value "
+                    "of an option such as size or colour."
+                )
             raise ComptoirError(f"Two variants have the same options: {', '.join(key)}.")
         seen.add(key)
     return codes

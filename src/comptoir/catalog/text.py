@@ -36,9 +36,14 @@ def html_to_text(value: str) -> str:
     return SPACE_RE.sub(" ", html.unescape(TAG_RE.sub(" ", value or ""))).strip()
 
 
+# Letters that Unicode does not decompose into a base letter and an accent: without this,
+# "cœur de bœuf" could be found neither as "coeur" nor as "cœur" (the query keeps a-z only).
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
+
+
 def normalize_for_search(value: str) -> str:
     """Lower case, accents removed, punctuation folded to spaces: 'Thé Vert' -> 'the vert'."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
+    decomposed = unicodedata.normalize("NFKD", (value or "").lower().translate(LIGATURES))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return SPACE_RE.sub(" ", re.sub(r"[^\w]+", " ", stripped.lower())).strip()
 

@@ -22,7 +22,8 @@ class BadQuery(ValueError):
 
 def parse_page(query: QueryDict) -> int:
     raw = query.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    # isdigit() alone accepts "²" and other digits int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise BadQuery(_("The page number must be a whole number from 1 to %(max)s.")
                        % {"max": MAX_PAGE})
     return int(raw)

@@ -105,11 +105,16 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     node: Category = found.category
     ids = selectors.subtree_ids(node)
     rows = selectors.category_listing(shop, language, ids, filters)
-    total = rows.count()
-    pages = max(1, math.ceil(total / PER_PAGE))
-    if page_number > pages:
+    offset = (page_number - 1) * PER_PAGE
+    products = list(rows[offset : offset + PER_PAGE])
+    # Only a full page can have more after it: most category pages skip the COUNT.
+    if len(products) == PER_PAGE:
+        total = rows.count()
+    elif products or page_number == 1:
+        total = offset + len(products)
+    else:
         raise Http404
-    products = list(rows[(page_number - 1) * PER_PAGE : page_number * PER_PAGE])
+    pages = max(1, math.ceil(total / PER_PAGE))
     translations = {t.language: t.slug for t in node.translations.all()}
     return _page(request, "storefront/category.html", {
         "language": language,

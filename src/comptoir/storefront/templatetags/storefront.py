@@ -25,7 +25,8 @@ def price(context: dict[str, Any], amount: Decimal | None) -> str:
 def picture(image: Any, alt: str, sizes: str = "(max-width: 40em) 50vw, 25vw",
             eager: bool = False, css_class: str = "") -> str:
     """An <img> with srcset over the WebP renditions, lazy unless ``eager``."""
-    if image is None:
+    # An empty gallery gives "" (the template's missing value), not None.
+    if not image:
         return format_html('<div class="noimg {}" role="img" aria-label="{}"></div>',
                            css_class, alt)
     renditions = image.renditions or {}
