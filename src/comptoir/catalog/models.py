@@ -303,6 +303,8 @@ class Variant(TimeStampedModel):
     weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
     track_stock = models.BooleanField(_("track stock"), default=True)
     stock_quantity = models.IntegerField(_("stock"), default=0)
+    # Held by unpaid orders; kept by comptoir.inventory.services with conditional UPDATEs.
+    reserved_quantity = models.PositiveIntegerField(_("reserved"), default=0, editable=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     option_values = models.ManyToManyField(
         OptionValue, blank=True, related_name="variants", verbose_name=_("option values")
@@ -319,8 +321,12 @@ class Variant(TimeStampedModel):
         return self.sku
 
     @property
+    def available_quantity(self) -> int:
+        return self.stock_quantity - self.reserved_quantity
+
+    @property
     def is_available(self) -> bool:
-        return not self.track_stock or self.stock_quantity > 0
+        return not self.track_stock or self.available_quantity > 0
 
 
 def product_image_path(instance: ProductImage, filename: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Max, Min, Q
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone
 
 from comptoir.catalog.models import (
@@ -233,7 +233,9 @@ def refresh_product_listing(product: Product) -> None:
     prices = product.variants.aggregate(low=Min("price"), high=Max("price"))
     in_stock = (
         product.allow_backorder
-        or product.variants.filter(Q(track_stock=False) | Q(stock_quantity__gt=0)).exists()
+        or product.variants.filter(
+            Q(track_stock=False) | Q(stock_quantity__gt=F("reserved_quantity"))
+        ).exists()
     )
     cover = product.images.order_by("position", "pk").first()
     Product.objects.filter(pk=product.pk).update(

@@ -51,6 +51,15 @@ INSTALLED_APPS = [
     "comptoir.core",
     "comptoir.shops",
     "comptoir.catalog",
+    "comptoir.inventory",
+    "comptoir.cart",
+    "comptoir.shipping",
+    "comptoir.discounts",
+    "comptoir.orders",
+    "comptoir.payments",
+    "comptoir.sandbox_psp",
+    "comptoir.checkout",
+    "comptoir.customers",
     "comptoir.search",
     "comptoir.storefront",
     "comptoir.backoffice",
@@ -231,3 +240,46 @@ COMPTOIR_PRODUCTS_PER_PAGE = 24
 # Uploaded images are served by Django itself unless a front proxy does it.
 COMPTOIR_SERVE_MEDIA = env_bool("COMPTOIR_SERVE_MEDIA", default=not PRODUCTION)
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- Selling -------------------------------------------------------------------------------
+
+# The address customers reach the shop at, for links in emails when a shop has no domain.
+COMPTOIR_BASE_URL = env_str("COMPTOIR_BASE_URL", "http://127.0.0.1:8000")
+# Payment methods offered at checkout, in order: code -> provider class and its options.
+COMPTOIR_PAYMENT_PROVIDERS: dict[str, dict[str, object]] = {
+    "sandbox": {"class": "comptoir.payments.providers.sandbox.SandboxProvider"},
+    "bank_transfer": {
+        "class": "comptoir.payments.providers.manual.BankTransferProvider",
+        "options": {
+            "iban": env_str("COMPTOIR_BANK_IBAN", "FR76 3000 6000 0112 3456 7890 189"),
+            "bic": env_str("COMPTOIR_BANK_BIC", "AGRIFRPP"),
+            "remind_after_days": env_int("COMPTOIR_MANUAL_REMIND_DAYS", 3),
+            "cancel_after_days": env_int("COMPTOIR_MANUAL_CANCEL_DAYS", 7),
+        },
+    },
+    "cheque": {
+        "class": "comptoir.payments.providers.manual.ChequeProvider",
+        "options": {
+            "address": env_str("COMPTOIR_CHEQUE_ADDRESS", ""),
+            "remind_after_days": env_int("COMPTOIR_MANUAL_REMIND_DAYS", 3),
+            "cancel_after_days": env_int("COMPTOIR_MANUAL_CANCEL_DAYS", 7),
+        },
+    },
+}
+if env_str("STRIPE_SECRET_KEY"):
+    COMPTOIR_PAYMENT_PROVIDERS = {
+        "stripe": {
+            "class": "comptoir.payments.providers.stripe.StripeProvider",
+            "options": {
+                "secret_key": env_str("STRIPE_SECRET_KEY"),
+                "webhook_secret": env_str("STRIPE_WEBHOOK_SECRET"),
+                "api_base": env_str("STRIPE_API_BASE", ""),
+            },
+        },
+        **{k: v for k, v in COMPTOIR_PAYMENT_PROVIDERS.items() if k != "sandbox"},
+    }
+# Signs the sandbox PSP's webhooks; derived from SECRET_KEY when empty.
+COMPTOIR_SANDBOX_WEBHOOK_SECRET = env_str("COMPTOIR_SANDBOX_WEBHOOK_SECRET", "")
+if PRODUCTION and not env_bool("COMPTOIR_SANDBOX_PAYMENTS", default=False):
+    # A real shop never offers the simulated card: it would take orders nobody paid for.
+    COMPTOIR_PAYMENT_PROVIDERS.pop("sandbox", None)

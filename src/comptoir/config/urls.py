@@ -9,6 +9,8 @@ from comptoir.storefront import views as storefront_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", storefront_views.root_redirect, name="root"),
+    path("payments/", include("comptoir.payments.urls")),
+    path("sandbox-psp/", include("comptoir.sandbox_psp.urls")),
 ]
 
 if settings.COMPTOIR_SERVE_MEDIA:
@@ -20,6 +22,7 @@ if settings.COMPTOIR_SERVE_MEDIA:
 
 urlpatterns += i18n_patterns(
     path("", include("comptoir.storefront.urls")),
+    path("", include("comptoir.orders.urls")),
     prefix_default_language=True,
 )
 

@@ -76,3 +76,16 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """12.50 EUR -> 1250: what a PSP's API expects."""
+    places = currency_precision(currency)
+    value = quantize(amount, currency).scaleb(places)
+    if value != value.to_integral_value():
+        raise ValueError(f"{amount} has more precision than {currency} allows")
+    return int(value)
+
+
+def from_minor(minor: int, currency: str) -> Decimal:
+    return quantize(Decimal(minor).scaleb(-currency_precision(currency)), currency)

@@ -20,11 +20,12 @@ class StockState:
 def stock_state(product: Product, variant: Variant | None, shop: Shop) -> StockState:
     if variant is None:
         return StockState("out_of_stock", str(_("Out of stock")), "OutOfStock", False)
-    if not variant.track_stock or variant.stock_quantity > shop.low_stock_threshold:
+    available = variant.available_quantity
+    if not variant.track_stock or available > shop.low_stock_threshold:
         return StockState("in_stock", str(_("In stock")), "InStock", True)
-    if variant.stock_quantity > 0:
+    if available > 0:
         label = ngettext("Only %(n)d left in stock", "Only %(n)d left in stock",
-                         variant.stock_quantity) % {"n": variant.stock_quantity}
+                         available) % {"n": available}
         return StockState("low_stock", label, "LimitedAvailability", True)
     if product.allow_backorder:
         return StockState("backorder", str(_("On back-order")), "BackOrder", True)

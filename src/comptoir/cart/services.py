@@ -1,0 +1,106 @@
+"""The basket: anonymous (kept in the session) or a signed-in customer's, merged at
+sign-in. Prices are never stored here; they are read from the catalog every time."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from comptoir.cart.models import MAX_QUANTITY, Cart, CartLine
+from comptoir.catalog.models import ProductStatus, Variant
+from comptoir.core.exceptions import ComptoirError
+from comptoir.shops.models import Shop
+
+
+class CartError(ComptoirError):
+    pass
+
+
+def parse_quantity(raw: object) -> int:
+    """A quantity typed or posted by a shopper: a whole number from 1 to MAX_QUANTITY."""
+    text = str(raw).strip()
+    if not text.isdigit():
+        raise CartError(_("The quantity must be a whole number."))
+    value = int(text)
+    if not 1 <= value <= MAX_QUANTITY:
+        raise CartError(_("The quantity must be between 1 and %(max)s.") % {"max": MAX_QUANTITY})
+    return value
+
+
+def purchasable_variant(shop: Shop, variant_id: object) -> Variant:
+    try:
+        pk = int(str(variant_id))
+    except ValueError:
+        raise CartError(_("This product does not exist.")) from None
+    variant = (Variant.objects.select_related("product")
+               .filter(pk=pk, shop=shop, product__status=ProductStatus.ACTIVE).first())
+    if variant is None:
+        raise CartError(_("This product is no longer sold."))
+    return variant
+
+
+def check_stock(variant: Variant, quantity: int) -> None:
+    if not variant.track_stock or variant.product.allow_backorder:
+        return
+    available = variant.stock_quantity - variant.reserved_quantity
+    if available <= 0:
+        raise CartError(_("%(sku)s is out of stock.") % {"sku": variant.sku})
+    if quantity > available:
+        raise CartError(_("Only %(n)s left of %(sku)s.") % {"n": available, "sku": variant.sku})
+
+
+@transaction.atomic
+def add(cart: Cart, variant: Variant, quantity: int) -> CartLine:
+    if cart.order_id:
+        raise CartError(_("This basket has already been ordered."))
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
+    total = quantity + (line.quantity if line else 0)
+    if total > MAX_QUANTITY:
+        raise CartError(_("At most %(max)s of one item per order.") % {"max": MAX_QUANTITY})
+    check_stock(variant, total)
+    if line:
+        line.quantity = total
+        line.save(update_fields=["quantity"])
+    else:
+        line = CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+    _touch(cart)
+    return line
+
+
+@transaction.atomic
+def set_quantity(cart: Cart, line_id: int, quantity: int) -> None:
+    """Change a line; 0 removes it."""
+    line = CartLine.objects.select_related("variant__product").filter(cart=cart,
+                                                                      pk=line_id).first()
+    if line is None:
+        raise CartError(_("This line is no longer in your basket."))
+    if quantity == 0:
+        line.delete()
+    else:
+        check_stock(line.variant, quantity)
+        line.quantity = quantity
+        line.save(update_fields=["quantity"])
+    _touch(cart)
+
+
+@transaction.atomic
+def merge(source: Cart, target: Cart) -> Cart:
+    """Fold the anonymous basket into the customer's at sign-in; quantities add up, capped."""
+    if source.pk == target.pk or source.order_id:
+        return target
+    for line in source.lines.select_related("variant__product"):
+        existing = CartLine.objects.filter(cart=target, variant=line.variant).first()
+        if existing:
+            existing.quantity = min(MAX_QUANTITY, existing.quantity + line.quantity)
+            existing.save(update_fields=["quantity"])
+        else:
+            CartLine.objects.create(cart=target, variant=line.variant, quantity=line.quantity)
+    source.delete()
+    _touch(target)
+    return target
+
+
+def _touch(cart: Cart) -> None:
+    Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
+    cart.refresh_from_db(fields=["version", "updated_at"])

@@ -1,0 +1,190 @@
+"""Turning a basket into an order, once.
+
+:func:`place_order` runs in one transaction: lock the basket, price it on the server,
+claim the discount, number the order, reserve the stock, create the pending payment. If
+any step refuses (stock gone, code used up), nothing is written and the order number is
+given back. A second submission of the same basket (double click, second tab) finds the
+order the first one created.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from comptoir.cart.models import Cart
+from comptoir.catalog.models import ProductKind, ProductStatus
+from comptoir.checkout.pricing import LineInput, Totals, price_order
+from comptoir.core.exceptions import ComptoirError
+from comptoir.discounts import services as discounts
+from comptoir.inventory import services as inventory
+from comptoir.orders import notifications
+from comptoir.orders import services as orders
+from comptoir.orders.models import Order, OrderLine
+from comptoir.payments import services as payments
+from comptoir.payments.models import Payment
+from comptoir.payments.registry import get_provider
+from comptoir.shipping import services as shipping
+from comptoir.taxes.rates import vat_rate
+
+
+class CheckoutError(ComptoirError):
+    pass
+
+
+class StaleCart(CheckoutError):
+    pass
+
+
+@dataclass
+class CheckoutDetails:
+    email: str
+    shipping_address: dict[str, str]
+    billing_address: dict[str, str]
+    shipping_method: str
+    payment_method: str
+    language: str = "fr"
+    discount_code: str = ""
+    pickup_point: dict[str, str] = field(default_factory=dict)
+    cart_version: int | None = None
+    customer: Any = None
+    client_ip: str | None = None
+
+
+@dataclass
+class Quote:
+    """What the checkout page shows: the server's prices, never the browser's."""
+
+    totals: Totals
+    lines: list[Any]
+    shipping_options: list[shipping.ShippingQuote]
+    shipping_choice: shipping.ShippingQuote | None
+    discount: discounts.DiscountEffect | None
+    weight_grams: int
+    needs_shipping: bool
+
+
+def quote_cart(cart: Cart, *, country: str, shipping_method: str = "",
+               discount_code: str = "", email: str = "") -> Quote:
+    """Price the basket for ``country``; raise CheckoutError with a message to show."""
+    shop = cart.shop
+    lines = list(
+        cart.lines.select_related("variant__product").filter(
+            variant__product__status=ProductStatus.ACTIVE)
+    )
+    if not lines:
+        raise CheckoutError(_("Your basket is empty."))
+    needs_shipping = any(line.variant.product.kind == ProductKind.PHYSICAL for line in lines)
+    weight = sum((line.variant.weight_grams or 0) * line.quantity for line in lines)
+    inputs = [
+        LineInput(line.pk, line.variant.price, line.quantity,
+                  vat_rate(line.variant.product.vat_class, destination=country,
+                           origin=shop.country, oss=shop.oss_registered))
+        for line in lines
+    ]
+    goods = sum((i.unit_price * i.quantity for i in inputs), Decimal(0))
+    effect = None
+    if discount_code.strip():
+        effect = discounts.find_code(shop, discount_code, goods_amount=goods, email=email)
+    options = (shipping.available_methods(shop, country, weight_grams=weight,
+                                          goods_amount=goods) if needs_shipping else [])
+    choice = None
+    if needs_shipping:
+        if not options:
+            raise CheckoutError(_("We do not deliver to this country yet."))
+        choice = next((o for o in options if o.code == shipping_method), None)
+        if shipping_method and choice is None:
+            raise CheckoutError(_("This shipping method is not available for your address."))
+        choice = choice or options[0]
+    shipping_price = choice.price if choice else Decimal(0)
+    if effect and effect.free_shipping:
+        shipping_price = Decimal(0)
+    totals = price_order(
+        inputs, currency=shop.currency, prices_include_tax=shop.prices_include_tax,
+        shipping=shipping_price, discount=effect.goods_discount if effect else Decimal(0),
+    )
+    return Quote(totals, lines, options, choice, effect, weight, needs_shipping)
+
+
+def place_order(cart: Cart, details: CheckoutDetails) -> Order:
+    with transaction.atomic():
+        cart = Cart.objects.select_for_update().select_related("shop").get(pk=cart.pk)
+        if cart.order_id:
+            return Order.objects.get(pk=cart.order_id)
+        if details.cart_version is not None and details.cart_version != cart.version:
+            raise StaleCart(_("Your basket changed in another window; please check it "
+                              "before ordering."))
+        provider = get_provider(details.payment_method)
+        country = (details.shipping_address.get("country") or "FR").upper()
+        quote = quote_cart(cart, country=country, shipping_method=details.shipping_method,
+                           discount_code=details.discount_code, email=details.email)
+        shop = cart.shop
+        totals = quote.totals
+        order = Order.objects.create(
+            shop=shop,
+            number=orders.next_order_number(shop),
+            customer=details.customer if getattr(details.customer, "pk", None) else None,
+            email=details.email.strip().lower(),
+            language=details.language,
+            currency=shop.currency,
+            prices_include_tax=shop.prices_include_tax,
+            shipping_address=details.shipping_address,
+            billing_address=details.billing_address or details.shipping_address,
+            shipping_country=country,
+            shipping_method=quote.shipping_choice.method.label if quote.shipping_choice else "",
+            shipping_method_code=quote.shipping_choice.code if quote.shipping_choice else "",
+            pickup_point=details.pickup_point if (
+                quote.shipping_choice and quote.shipping_choice.method.is_pickup) else {},
+            payment_method=provider.code,
+            discount_code=quote.discount.code.code if quote.discount else "",
+            goods_amount=totals.goods,
+            discount_amount=totals.discount,
+            shipping_amount=totals.shipping,
+            total_net=totals.total_net,
+            total_vat=totals.total_vat,
+            total=totals.total,
+            vat_breakdown=[{"rate": str(v.rate), "net": str(v.net), "vat": str(v.vat),
+                            "gross": str(v.gross)} for v in totals.vat_lines],
+            reserved_until=orders.reservation_deadline(provider.reservation_minutes),
+            client_ip=details.client_ip,
+        )
+        by_key = {line.key: line for line in totals.lines}
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order, variant=cart_line.variant, kind=cart_line.variant.product.kind,
+                product_name=str(cart_line.variant.product)[:200],
+                variant_label=variant_label(cart_line.variant), sku=cart_line.variant.sku,
+                quantity=cart_line.quantity, unit_price=by_key[cart_line.pk].unit_price,
+                amount=by_key[cart_line.pk].amount, discount=by_key[cart_line.pk].discount,
+                vat_rate=by_key[cart_line.pk].vat_rate,
+                weight_grams=cart_line.variant.weight_grams or 0,
+            )
+            for cart_line in quote.lines
+        )
+        if quote.discount:
+            discounts.claim_usage(quote.discount.code, order)
+        inventory.reserve(order, [inventory.StockRequest(line.variant_id, line.quantity)
+                                  for line in quote.lines])
+        payment = payments.create_payment(order, provider=provider.code)
+        orders.record_event(order, "placed", actor=details.email,
+                            data={"payment": str(payment.pk)})
+        cart.order = order
+        cart.save(update_fields=["order"])
+        notifications.queue(order, notifications.Kind.ORDER_RECEIVED)
+        if provider.is_manual:
+            notifications.queue(order, notifications.Kind.PAYMENT_INSTRUCTIONS,
+                                context=provider.start(payment, request=None, return_url="",
+                                                       cancel_url="").instructions)
+        return order
+
+
+def variant_label(variant: Any) -> str:
+    return " / ".join(str(value) for value in variant.option_values.all())[:200]
+
+
+def pending_payment(order: Order) -> Payment | None:
+    return order.payments.filter(status="pending").order_by("-created_at").first()

@@ -1,0 +1,130 @@
+"""Stock that is never oversold.
+
+Stock on hand and stock reserved live on the variant row. A reservation is one
+conditional UPDATE — "add q to reserved if on hand minus reserved is at least q" — so two
+buyers of the last unit cannot both succeed, on PostgreSQL (the row lock the UPDATE takes)
+as on SQLite (IMMEDIATE transactions). Variants are always touched in primary-key order,
+so two orders sharing variants cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from comptoir.catalog.models import Product, Variant
+from comptoir.catalog.services import refresh_product_listing
+from comptoir.inventory.exceptions import OutOfStock
+from comptoir.inventory.models import Reservation, ReservationState, StockMovement
+from comptoir.orders.models import Order
+from comptoir.shops.services import bump_catalog_version
+
+
+@dataclass(frozen=True)
+class StockRequest:
+    variant_id: int
+    quantity: int
+
+
+def available_quantity(variant: Variant) -> int:
+    return variant.stock_quantity - variant.reserved_quantity
+
+
+def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
+    """Reserve every line of ``order`` or none (the caller's transaction rolls back)."""
+    assert transaction.get_connection().in_atomic_block, "reserve() needs a transaction"
+    merged: dict[int, int] = {}
+    for request in requests:
+        merged[request.variant_id] = merged.get(request.variant_id, 0) + request.quantity
+    for variant_id in sorted(merged):
+        quantity = merged[variant_id]
+        variant = Variant.objects.select_related("product").get(pk=variant_id)
+        holds = variant.track_stock
+        updated = 1
+        if holds:
+            rows = Variant.objects.filter(pk=variant_id)
+            if not variant.product.allow_backorder:
+                rows = rows.filter(stock_quantity__gte=F("reserved_quantity") + quantity)
+            updated = rows.update(reserved_quantity=F("reserved_quantity") + quantity)
+        if updated != 1:
+            variant.refresh_from_db(fields=["stock_quantity", "reserved_quantity"])
+            available = max(0, available_quantity(variant))
+            raise OutOfStock(
+                _("Only %(n)s left of %(sku)s.") % {"n": available, "sku": variant.sku}
+                if available else _("%(sku)s is no longer available.") % {"sku": variant.sku},
+                sku=variant.sku, available=available,
+            )
+        Reservation.objects.create(variant_id=variant_id, order=order, quantity=quantity,
+                                   held=holds)
+    _after_stock_change(merged)
+
+
+def commit(order: Order) -> None:
+    """The order is paid: its reservations leave the stock on hand. Idempotent."""
+    changed: dict[int, int] = {}
+    for reservation in _locked_reservations(order):
+        Variant.objects.filter(pk=reservation.variant_id).update(
+            stock_quantity=F("stock_quantity") - reservation.quantity,
+            reserved_quantity=F("reserved_quantity") - (reservation.quantity
+                                                        if reservation.held else 0),
+        )
+        StockMovement.objects.create(variant_id=reservation.variant_id,
+                                     delta=-reservation.quantity, reason="sold", order=order)
+        reservation.state = ReservationState.COMMITTED
+        reservation.save(update_fields=["state"])
+        changed[reservation.variant_id] = reservation.quantity
+    _after_stock_change(changed)
+
+
+def release(order: Order) -> None:
+    """The unpaid order is cancelled or expired: its reservations end. Idempotent."""
+    changed: dict[int, int] = {}
+    for reservation in _locked_reservations(order):
+        if reservation.held:
+            Variant.objects.filter(pk=reservation.variant_id).update(
+                reserved_quantity=F("reserved_quantity") - reservation.quantity
+            )
+        reservation.state = ReservationState.RELEASED
+        reservation.save(update_fields=["state"])
+        changed[reservation.variant_id] = reservation.quantity
+    _after_stock_change(changed)
+
+
+def put_back(order: Order, variant_id: int, quantity: int, *, reason: str) -> None:
+    """Sold units come back (cancellation after payment, refund with return)."""
+    Variant.objects.filter(pk=variant_id).update(stock_quantity=F("stock_quantity") + quantity)
+    StockMovement.objects.create(variant_id=variant_id, delta=quantity, reason=reason,
+                                 order=order)
+    _after_stock_change({variant_id: quantity})
+
+
+def adjust(variant: Variant, *, delta: int, reason: str, note: str = "") -> None:
+    """A manual correction by the merchant or a stock file."""
+    Variant.objects.filter(pk=variant.pk).update(stock_quantity=F("stock_quantity") + delta)
+    StockMovement.objects.create(variant=variant, delta=delta, reason=reason, note=note)
+    _after_stock_change({variant.pk: abs(delta)})
+
+
+def _locked_reservations(order: Order) -> list[Reservation]:
+    return list(
+        Reservation.objects.select_for_update()
+        .filter(order=order, state=ReservationState.ACTIVE)
+        .order_by("variant_id")
+    )
+
+
+def _after_stock_change(variant_quantities: dict[int, int]) -> None:
+    """Keep the product's listing flag right and refresh cached pages that show stock."""
+    if not variant_quantities:
+        return
+    products = Product.objects.filter(variants__pk__in=list(variant_quantities)).distinct()
+    shop_ids = set()
+    for product in products:
+        refresh_product_listing(product)
+        shop_ids.add(product.shop_id)
+    for shop_id in shop_ids:
+        bump_catalog_version(shop_id)

@@ -1,0 +1,105 @@
+"""The emails an order owes its customer, each sent exactly once.
+
+:func:`queue` writes an ``OrderNotification`` row (unique per order and key) and enqueues
+the sending task in the caller's transaction: the email exists if and only if the change
+that causes it was committed, and a replayed webhook finds the row already there.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from comptoir.orders.models import Order, OrderNotification
+
+
+class Kind(models.TextChoices):
+    ORDER_RECEIVED = "order_received"
+    PAYMENT_INSTRUCTIONS = "payment_instructions"
+    PAYMENT_REMINDER = "payment_reminder"
+    PAYMENT_CONFIRMED = "payment_confirmed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+
+
+SUBJECTS = {
+    Kind.ORDER_RECEIVED: lambda: _("Order %(number)s received"),
+    Kind.PAYMENT_INSTRUCTIONS: lambda: _("Order %(number)s: how to pay"),
+    Kind.PAYMENT_REMINDER: lambda: _("Order %(number)s: still awaiting your payment"),
+    Kind.PAYMENT_CONFIRMED: lambda: _("Order %(number)s: payment confirmed"),
+    Kind.CANCELLED: lambda: _("Order %(number)s cancelled"),
+    Kind.REFUNDED: lambda: _("Order %(number)s: refund issued"),
+}
+
+
+def queue(order: Order, kind: str, *, key: str = "", context: dict | None = None) -> bool:
+    """Owe the customer this email; False if it was already owed (same order and key)."""
+    try:
+        with transaction.atomic():
+            notification = OrderNotification.objects.create(
+                order=order, kind=kind, key=key or kind, context=context or {}
+            )
+    except IntegrityError:
+        return False
+    send_order_email.enqueue(notification.pk)
+    return True
+
+
+@task()
+def send_order_email(notification_id: int) -> None:
+    deliver(notification_id)
+
+
+def deliver(notification_id: int) -> bool:
+    with transaction.atomic():
+        notification = (
+            OrderNotification.objects.select_for_update()
+            .select_related("order", "order__shop")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or notification.sent_at is not None:
+            return False
+        notification.attempts += 1
+        notification.save(update_fields=["attempts"])
+    message = render_message(notification)
+    try:
+        message.send()
+    except Exception as error:
+        OrderNotification.objects.filter(pk=notification_id).update(last_error=str(error)[:2000])
+        raise  # the task fails and the worker's retry policy applies
+    OrderNotification.objects.filter(pk=notification_id).update(
+        sent_at=timezone.now(), last_error=""
+    )
+    return True
+
+
+def render_message(notification: OrderNotification) -> EmailMultiAlternatives:
+    from comptoir.orders.links import order_status_url
+
+    order = notification.order
+    shop = order.shop
+    with translation.override(order.language):
+        context = {
+            "order": order,
+            "shop": shop,
+            "lines": list(order.lines.all()),
+            "status_url": order_status_url(order),
+            "extra": notification.context,
+            "kind": notification.kind,
+        }
+        subject = SUBJECTS[Kind(notification.kind)]() % {"number": order.reference}
+        text = render_to_string(f"orders/emails/{notification.kind}.txt", context)
+        html = render_to_string(f"orders/emails/{notification.kind}.html", context)
+    sender = shop.contact_email or settings.DEFAULT_FROM_EMAIL
+    message = EmailMultiAlternatives(
+        subject=f"{shop.name} — {subject}", body=text, from_email=sender, to=[order.email],
+        headers={"X-Comptoir-Order": order.reference, "X-Comptoir-Kind": notification.kind},
+    )
+    message.attach_alternative(html, "text/html")
+    return message

@@ -1,0 +1,123 @@
+"""Order use cases: numbering, transitions with their event rows, payment, cancellation.
+
+Every transition goes through :func:`transition`, which checks the table in ``states.py``
+and writes an ``OrderEvent``. Side effects (emails) are tasks enqueued in the same
+transaction, so they happen if and only if the change is committed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from comptoir.core.exceptions import ComptoirError
+from comptoir.orders.models import Order, OrderCounter, OrderEvent
+from comptoir.orders.states import PAID_STATES, OrderStatus, can_transition
+from comptoir.shops.models import Shop
+
+
+class TransitionNotAllowed(ComptoirError):
+    pass
+
+
+def next_order_number(shop: Shop) -> int:
+    """The shop's next order number; call inside the transaction that creates the order."""
+    assert transaction.get_connection().in_atomic_block
+    OrderCounter.objects.get_or_create(shop=shop)
+    OrderCounter.objects.filter(shop=shop).update(last_number=F("last_number") + 1)
+    return OrderCounter.objects.select_for_update().get(shop=shop).last_number
+
+
+def record_event(order: Order, kind: str, *, actor: str, note: str = "",
+                 data: dict | None = None, from_status: str = "",
+                 to_status: str = "") -> OrderEvent:
+    return OrderEvent.objects.create(order=order, kind=kind, actor=actor, note=note,
+                                     data=data or {}, from_status=from_status,
+                                     to_status=to_status)
+
+
+def transition(order: Order, target: str, *, actor: str, note: str = "",
+               data: dict | None = None) -> Order:
+    """Move ``order`` to ``target`` if the table allows it, with its event row."""
+    current = order.status
+    if not can_transition(current, target):
+        raise TransitionNotAllowed(
+            f"Order {order.number} cannot go from {current} to {target}."
+        )
+    order.status = target
+    now = timezone.now()
+    fields = ["status"]
+    if target == OrderStatus.PAID and order.paid_at is None:
+        order.paid_at, fields = now, [*fields, "paid_at"]
+    if target == OrderStatus.CANCELLED:
+        order.cancelled_at, fields = now, [*fields, "cancelled_at"]
+    order.save(update_fields=fields)
+    record_event(order, "status", actor=actor, note=note, data=data, from_status=current,
+                 to_status=target)
+    return order
+
+
+def lock_order(order_id: int) -> Order:
+    return Order.objects.select_for_update().select_related("shop").get(pk=order_id)
+
+
+@transaction.atomic
+def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
+    """The payment is confirmed: stock leaves the shelves, the customer is told. Once."""
+    from comptoir.inventory import services as inventory
+    from comptoir.orders import notifications
+
+    order = lock_order(order_id)
+    if order.status in PAID_STATES or order.paid_at is not None:
+        return order
+    transition(order, OrderStatus.PAID, actor=actor, note=note)
+    inventory.commit(order)
+    notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)
+    return order
+
+
+@transaction.atomic
+def cancel_order(order_id: int, *, actor: str, reason: str = "") -> Order:
+    """Cancel an order: reserved stock released, sold stock put back, payment refunded."""
+    from comptoir.inventory import services as inventory
+    from comptoir.orders import notifications
+    from comptoir.payments import services as payments
+
+    order = lock_order(order_id)
+    if order.status == OrderStatus.CANCELLED:
+        return order
+    was_paid = order.status in PAID_STATES
+    transition(order, OrderStatus.CANCELLED, actor=actor, note=reason)
+    inventory.release(order)
+    if was_paid:
+        for line in order.lines.all():
+            remaining = line.quantity - line.refunded_quantity
+            if line.variant_id and remaining:
+                inventory.put_back(order, line.variant_id, remaining, reason="cancelled")
+        payments.refund_remaining(order, actor=actor, reason=reason or "order cancelled")
+    else:
+        payments.void_pending(order)
+    from comptoir.discounts.services import release_usage
+
+    release_usage(order)
+    notifications.queue(order, notifications.Kind.CANCELLED)
+    return order
+
+
+def expire_unpaid_orders(*, now=None) -> int:
+    """Cancel card orders whose reservation ran out unpaid. Run periodically."""
+    now = now or timezone.now()
+    expired = 0
+    for order_id in Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now
+    ).values_list("pk", flat=True):
+        order = cancel_order(order_id, actor="system", reason="payment not received in time")
+        expired += order.status == OrderStatus.CANCELLED
+    return expired
+
+
+def reservation_deadline(minutes: int) -> timezone.datetime:
+    return timezone.now() + timedelta(minutes=minutes)

@@ -1,0 +1,233 @@
+"""Payments applied exactly once.
+
+The provider's events (webhook or the customer's return, in any order, any number of
+times, concurrently) all end in :func:`confirm_payment`, which locks the payment row and
+does nothing the second time. A database constraint allows one successful payment per
+order; a second capture for the same order is refunded automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django_tasks import task
+
+from comptoir.core.exceptions import ComptoirError
+from comptoir.orders import notifications
+from comptoir.orders import services as orders
+from comptoir.orders.models import Order
+from comptoir.orders.states import PAID_STATES, OrderStatus, can_transition
+from comptoir.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
+from comptoir.payments.providers.base import ProviderEvent
+from comptoir.payments.registry import get_provider
+
+log = logging.getLogger(__name__)
+
+
+def create_payment(order: Order, *, provider: str) -> Payment:
+    get_provider(provider)
+    return Payment.objects.create(order=order, provider=provider, amount=order.total,
+                                  currency=order.currency)
+
+
+def apply_event(provider: str, event: ProviderEvent) -> str:
+    """Apply a verified provider event once. Returns what happened, for the log."""
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(provider=provider, event_id=event.event_id,
+                                        kind=event.kind, payload=event.details)
+    except IntegrityError:
+        already = WebhookEvent.objects.filter(provider=provider, event_id=event.event_id,
+                                              processed_at__isnull=False).exists()
+        if already:
+            return "duplicate"
+    if event.kind == "payment.succeeded":
+        outcome = confirm_payment(event.payment_id, amount=event.amount,
+                                  currency=event.currency, reference=event.reference,
+                                  actor=f"provider:{provider}")
+    elif event.kind == "payment.failed":
+        outcome = fail_payment(event.payment_id, reason=event.details.get("reason", ""),
+                               actor=f"provider:{provider}")
+    else:
+        outcome = "ignored"
+    WebhookEvent.objects.filter(provider=provider, event_id=event.event_id).update(
+        processed_at=timezone.now()
+    )
+    return outcome
+
+
+@transaction.atomic
+def confirm_payment(payment_id: str, *, amount: Decimal | None, currency: str,
+                    reference: str = "", actor: str) -> str:
+    payment = (Payment.objects.select_for_update().select_related("order")
+               .filter(pk=payment_id).first())
+    if payment is None:
+        log.warning("payment event for unknown payment %s", payment_id)
+        return "unknown payment"
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return "already confirmed"
+    order = orders.lock_order(payment.order_id)
+    if amount is not None and (amount != payment.amount or currency.upper() != payment.currency):
+        orders.record_event(order, "payment_mismatch", actor=actor,
+                            note=f"provider reported {amount} {currency}, expected "
+                                 f"{payment.amount} {payment.currency}")
+        return "amount mismatch"
+    duplicate = order.payments.filter(status=PaymentStatus.SUCCEEDED).exclude(
+        pk=payment.pk).exists()
+    payment.confirmed_at = timezone.now()
+    payment.reference = reference or payment.reference
+    if duplicate or order.status not in (OrderStatus.PENDING_PAYMENT, *PAID_STATES):
+        _refund_unwanted_capture(payment, order, duplicate=duplicate, actor=actor)
+        return "refunded a duplicate or late payment"
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.save(update_fields=["status", "confirmed_at", "reference"])
+    orders.record_event(order, "payment_confirmed", actor=actor,
+                        data={"payment": str(payment.pk), "amount": str(payment.amount)})
+    orders.mark_paid(order.pk, actor=actor)
+    return "paid"
+
+
+def _refund_unwanted_capture(payment: Payment, order: Order, *, duplicate: bool,
+                             actor: str) -> None:
+    """Money captured for an order already paid by another payment, or already cancelled:
+    it goes straight back, in full."""
+    payment.status = PaymentStatus.DUPLICATE if duplicate else PaymentStatus.SUCCEEDED
+    payment.save(update_fields=["status", "confirmed_at", "reference"])
+    refund = Refund.objects.create(payment=payment, amount=payment.amount,
+                                   reason="duplicate or late payment", created_by=actor)
+    orders.record_event(order, "payment_refunded_automatically", actor=actor,
+                        note="a payment arrived for an order already paid or cancelled; "
+                             "it is refunded in full",
+                        data={"payment": str(payment.pk), "refund": str(refund.pk)})
+    execute_refund.enqueue(str(refund.pk))
+
+
+@transaction.atomic
+def fail_payment(payment_id: str, *, reason: str, actor: str) -> str:
+    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    if payment is None or payment.status != PaymentStatus.PENDING:
+        return "ignored"
+    payment.status = PaymentStatus.FAILED
+    payment.failure_reason = reason[:200]
+    payment.save(update_fields=["status", "failure_reason"])
+    orders.record_event(payment.order, "payment_failed", actor=actor, note=reason)
+    return "failed"
+
+
+def void_pending(order: Order) -> None:
+    order.payments.filter(status=PaymentStatus.PENDING).update(status=PaymentStatus.CANCELLED)
+
+
+def refundable_amount(payment: Payment) -> Decimal:
+    refunded = payment.refunds.exclude(status="failed").aggregate(s=Sum("amount"))["s"]
+    return payment.amount - (refunded or Decimal(0))
+
+
+@transaction.atomic
+def refund_order(order_id: int, *, amount: Decimal, actor: str, reason: str = "") -> list[Refund]:
+    """Refund ``amount`` of an order's captured payments; never more than was captured."""
+    order = orders.lock_order(order_id)
+    if amount <= 0:
+        raise ComptoirError("A refund must be a positive amount.")
+    payments = list(Payment.objects.select_for_update()
+                    .filter(order=order, status=PaymentStatus.SUCCEEDED).order_by("created_at"))
+    available = sum((refundable_amount(p) for p in payments), Decimal(0))
+    if amount > available:
+        raise ComptoirError(f"At most {available} {order.currency} can still be refunded.")
+    refunds, left = [], amount
+    for payment in payments:
+        share = min(left, refundable_amount(payment))
+        if share <= 0:
+            continue
+        refund = Refund.objects.create(payment=payment, amount=share, reason=reason,
+                                       created_by=actor)
+        refunds.append(refund)
+        execute_refund.enqueue(str(refund.pk))
+        left -= share
+    orders.record_event(order, "refund_requested", actor=actor, note=reason,
+                        data={"amount": str(amount)})
+    return refunds
+
+
+def refund_remaining(order: Order, *, actor: str, reason: str) -> list[Refund]:
+    payments = order.payments.filter(status=PaymentStatus.SUCCEEDED)
+    remaining = sum((refundable_amount(p) for p in payments), Decimal(0))
+    if remaining <= 0:
+        return []
+    return refund_order(order.pk, amount=remaining, actor=actor, reason=reason)
+
+
+@task()
+def execute_refund(refund_id: str) -> None:
+    perform_refund(refund_id)
+
+
+def perform_refund(refund_id: str) -> str:
+    """Ask the provider for the money back, once: its idempotency key is the refund id."""
+    refund = Refund.objects.select_related("payment", "payment__order").get(pk=refund_id)
+    if refund.status == "succeeded":
+        return "already refunded"
+    provider = get_provider(refund.payment.provider)
+    reference = provider.refund(refund.payment, refund)
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status == "succeeded":
+            return "already refunded"
+        refund.status, refund.reference = "succeeded", reference
+        refund.save(update_fields=["status", "reference"])
+        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+        payment.refunded_amount += refund.amount
+        payment.save(update_fields=["refunded_amount"])
+        order = orders.lock_order(payment.order_id)
+        if payment.status == PaymentStatus.DUPLICATE:
+            # Money taken by mistake went back; the order itself is unchanged.
+            orders.record_event(order, "duplicate_payment_refunded", actor=refund.created_by,
+                                data={"refund": str(refund.pk), "amount": str(refund.amount)})
+            return "refunded"
+        order.refunded_amount += refund.amount
+        order.save(update_fields=["refunded_amount"])
+        captured = order.payments.filter(status=PaymentStatus.SUCCEEDED).aggregate(
+            s=Sum("amount"))["s"] or Decimal(0)
+        target = (OrderStatus.REFUNDED if order.refunded_amount >= captured
+                  else OrderStatus.PARTIALLY_REFUNDED)
+        if order.status != target and can_transition(order.status, target):
+            orders.transition(order, target, actor=refund.created_by, note=refund.reason)
+        notifications.queue(order, notifications.Kind.REFUNDED, key=f"refund:{refund.pk}",
+                            context={"amount": str(refund.amount)})
+    return "refunded"
+
+
+def begin_payment(order: Order, *, request: Any, return_url: str, cancel_url: str) -> Any:
+    """Send the customer to pay ``order``'s pending payment, starting it at most once."""
+    from comptoir.payments.providers.base import StartResult
+
+    with transaction.atomic():
+        payment = (Payment.objects.select_for_update()
+                   .filter(order=order, status=PaymentStatus.PENDING)
+                   .order_by("-created_at").first())
+        if payment is None:
+            return StartResult()
+        provider = get_provider(payment.provider)
+        resumed = provider.resume(payment)
+        if resumed is not None:
+            return resumed
+        return provider.start(payment, request=request, return_url=return_url,
+                              cancel_url=cancel_url)
+
+
+def retry_payment(order: Order) -> Payment:
+    """After a failure, a fresh attempt for the same order and amount."""
+    with transaction.atomic():
+        order = orders.lock_order(order.pk)
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            raise ComptoirError("This order is not awaiting payment.")
+        pending = order.payments.filter(status=PaymentStatus.PENDING).first()
+        if pending:
+            return pending
+        last = order.payments.order_by("-created_at").first()
+        return create_payment(order, provider=last.provider if last else order.payment_method)

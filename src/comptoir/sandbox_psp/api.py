@@ -1,0 +1,121 @@
+"""The sandbox's API, as a PSP's SDK would expose it: create, retrieve, refund."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.urls import reverse
+
+from comptoir.sandbox_psp.models import IntentStatus, SandboxIntent, SandboxRefund, SandboxWebhook
+
+SIGNATURE_HEADER = "Sandbox-Signature"
+
+
+class SandboxError(Exception):
+    pass
+
+
+def webhook_secret() -> str:
+    configured = settings.COMPTOIR_SANDBOX_WEBHOOK_SECRET
+    if configured:
+        return configured
+    return hashlib.sha256(f"sandbox-webhook:{settings.SECRET_KEY}".encode()).hexdigest()
+
+
+def sign(body: bytes, *, timestamp: int | None = None, secret: str | None = None) -> str:
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new((secret or webhook_secret()).encode(), f"{timestamp}.".encode() + body,
+                   hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(body: bytes, header: str, *, tolerance: int = 300, secret: str | None = None) -> None:
+    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
+    try:
+        timestamp = int(parts["t"])
+        given = parts["v1"]
+    except (KeyError, ValueError):
+        raise SandboxError("malformed signature header") from None
+    if abs(time.time() - timestamp) > tolerance:
+        raise SandboxError("signature timestamp outside the tolerance")
+    expected = sign(body, timestamp=timestamp, secret=secret).split("v1=", 1)[1]
+    if not hmac.compare_digest(expected, given):
+        raise SandboxError("signature does not match")
+
+
+def create_intent(*, amount: int, currency: str, metadata: dict[str, str], return_url: str,
+                  cancel_url: str = "", webhook_url: str = "") -> dict[str, Any]:
+    if amount <= 0:
+        raise SandboxError("amount must be positive")
+    intent = SandboxIntent.objects.create(amount=amount, currency=currency.lower(),
+                                          metadata=metadata, return_url=return_url,
+                                          cancel_url=cancel_url, webhook_url=webhook_url)
+    return as_dict(intent)
+
+
+def retrieve_intent(intent_id: str) -> dict[str, Any]:
+    intent = SandboxIntent.objects.filter(pk=intent_id).first()
+    if intent is None:
+        raise SandboxError(f"no such intent: {intent_id}")
+    return as_dict(intent)
+
+
+def refund(intent_id: str, *, amount: int, idempotency_key: str) -> dict[str, Any]:
+    with transaction.atomic():
+        existing = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing:
+            return {"id": existing.id, "amount": existing.amount, "status": "succeeded"}
+        intent = SandboxIntent.objects.select_for_update().get(pk=intent_id)
+        if intent.status != IntentStatus.SUCCEEDED:
+            raise SandboxError("only a succeeded payment can be refunded")
+        already = intent.refunds.aggregate(s=Sum("amount"))["s"] or 0
+        if already + amount > intent.amount:
+            raise SandboxError("refund exceeds the captured amount")
+        try:
+            created = SandboxRefund.objects.create(
+                id=f"re_{secrets.token_hex(12)}", intent=intent, amount=amount,
+                idempotency_key=idempotency_key,
+            )
+        except IntegrityError:
+            raise SandboxError("concurrent refund with the same key") from None
+    return {"id": created.id, "amount": created.amount, "status": "succeeded"}
+
+
+def as_dict(intent: SandboxIntent) -> dict[str, Any]:
+    return {
+        "id": intent.id,
+        "amount": intent.amount,
+        "currency": intent.currency,
+        "status": intent.status,
+        "metadata": intent.metadata,
+        "hosted_url": reverse("sandbox_psp:pay", args=[intent.id]),
+        "card_last4": intent.card_last4,
+        "card_fingerprint": intent.card_fingerprint,
+        "three_d_secure": intent.three_d_secure,
+        "decline_code": intent.decline_code,
+    }
+
+
+def queue_webhook(intent: SandboxIntent, kind: str) -> None:
+    """Owe the merchant an event; the task delivers it after this transaction commits."""
+    if not intent.webhook_url:
+        return
+    event_id = f"evt_{secrets.token_hex(12)}"
+    payload = {"id": event_id, "type": kind, "created": int(time.time()),
+               "data": as_dict(intent)}
+    SandboxWebhook.objects.create(id=event_id, intent=intent, kind=kind, payload=payload)
+    from comptoir.sandbox_psp.tasks import deliver_webhook
+
+    deliver_webhook.enqueue(event_id)
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
