@@ -1,7 +1,8 @@
 """``comptoir worker``: runs background tasks from the database queue.
 
 Several workers, on one machine or many, can share the queue: the database backend
-claims each task with a row lock, so a task runs once.
+claims each task with a row lock, so a task runs once. Each worker also runs the periodic
+scheduler (core.periodic), which enqueues each periodic job once per period in total.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from comptoir.core.periodic import Scheduler
 
 
 class Command(BaseCommand):
@@ -20,9 +23,19 @@ class Command(BaseCommand):
                             help="seconds between polls of an empty queue")
         parser.add_argument("--batch", action="store_true",
                             help="run the tasks waiting now, then exit")
+        parser.add_argument("--no-scheduler", action="store_true",
+                            help="do not enqueue periodic jobs from this worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
         arguments = ["--queue-name", "*", "--interval", str(options["interval"])]
         if options["batch"]:
             arguments.append("--batch")
-        call_command("db_worker", *arguments, verbosity=options["verbosity"])
+        scheduler = None
+        if not options["batch"] and not options["no_scheduler"]:
+            scheduler = Scheduler()
+            scheduler.start()
+        try:
+            call_command("db_worker", *arguments, verbosity=options["verbosity"])
+        finally:
+            if scheduler is not None:
+                scheduler.stop()
