@@ -13,9 +13,16 @@ from django_tasks_db.models import DBTaskResult
 
 
 def run_queued_tasks(limit: int = 1000) -> int:
-    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id="tests",
-                    excluded_queue_names=[])
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="tests",
+        excluded_queue_names=[],
+    )
     ran = 0
     while ran < limit:
         result = DBTaskResult.objects.ready().filter(backend_name="default").first()

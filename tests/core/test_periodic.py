@@ -11,7 +11,9 @@ JOB = Job("test.prune", timedelta(minutes=5), "comptoir.core.tasks.prune_periodi
 
 
 def test_period_key_is_the_start_of_the_period():
-    assert period_key(JOB, datetime(2026, 11, 23, 17, 4, 59, tzinfo=UTC)) == "2026-11-23T17:00+00:00"
+    assert (
+        period_key(JOB, datetime(2026, 11, 23, 17, 4, 59, tzinfo=UTC)) == "2026-11-23T17:00+00:00"
+    )
     assert period_key(JOB, datetime(2026, 11, 23, 17, 5, 0, tzinfo=UTC)) == "2026-11-23T17:05+00:00"
 
 
@@ -25,6 +27,9 @@ def test_a_job_runs_once_per_period_however_many_schedulers_ask():
 
     assert (first, second, third) == (["test.prune"], [], ["test.prune"])
     assert PeriodicRun.objects.filter(name="test.prune").count() == 2
-    assert DBTaskResult.objects.filter(task_path="comptoir.core.tasks.prune_periodic_runs").count() == 2
+    assert (
+        DBTaskResult.objects.filter(task_path="comptoir.core.tasks.prune_periodic_runs").count()
+        == 2
+    )
     assert run_queued_tasks() == 2
     assert DBTaskResult.objects.filter(status="SUCCESSFUL").count() == 2

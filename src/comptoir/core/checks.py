@@ -26,9 +26,7 @@ def check_comptoir_settings(app_configs: Any, **kwargs: Any) -> list[Error | War
         )
     codes = [code for code, _ in settings.LANGUAGES]
     if settings.LANGUAGE_CODE not in codes:
-        problems.append(
-            Error("LANGUAGE_CODE must be one of LANGUAGES", id="comptoir.E003")
-        )
+        problems.append(Error("LANGUAGE_CODE must be one of LANGUAGES", id="comptoir.E003"))
     if settings.PRODUCTION and settings.COMPTOIR_SERVE_MEDIA:
         problems.append(
             Warning(

@@ -21,3 +21,6 @@ class PeriodicRun(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["name", "period"], name="periodic_run_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.period}"

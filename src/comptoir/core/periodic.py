@@ -31,8 +31,11 @@ class Job:
 
 JOBS = [
     Job("orders.expire_unpaid", timedelta(minutes=1), "comptoir.orders.tasks.expire_unpaid"),
-    Job("orders.remind_manual_payments", timedelta(hours=1),
-        "comptoir.orders.tasks.remind_manual_payments"),
+    Job(
+        "orders.remind_manual_payments",
+        timedelta(hours=1),
+        "comptoir.orders.tasks.remind_manual_payments",
+    ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
 

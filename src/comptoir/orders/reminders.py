@@ -23,14 +23,18 @@ def remind_and_cancel_manual_payments(*, now: datetime | None = None) -> int:
         if not provider.is_manual:
             continue
         due = now - timedelta(days=provider.remind_after_days)  # type: ignore[attr-defined]
-        orders = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, payment_method=code,
-                                      created_at__lte=due).exclude(
-            notifications__kind=notifications.Kind.PAYMENT_REMINDER)
+        orders = Order.objects.filter(
+            status=OrderStatus.PENDING_PAYMENT, payment_method=code, created_at__lte=due
+        ).exclude(notifications__kind=notifications.Kind.PAYMENT_REMINDER)
         for order in orders:
             with transaction.atomic():
-                instructions = order.notifications.filter(
-                    kind=notifications.Kind.PAYMENT_INSTRUCTIONS
-                ).values_list("context", flat=True).first() or {}
-                queued += notifications.queue(order, notifications.Kind.PAYMENT_REMINDER,
-                                              context=instructions)
+                instructions = (
+                    order.notifications.filter(kind=notifications.Kind.PAYMENT_INSTRUCTIONS)
+                    .values_list("context", flat=True)
+                    .first()
+                    or {}
+                )
+                queued += notifications.queue(
+                    order, notifications.Kind.PAYMENT_REMINDER, context=instructions
+                )
     return queued

@@ -26,31 +26,48 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--bind", default=os.environ.get("COMPTOIR_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int,
-                            default=int(os.environ.get("WEB_CONCURRENCY", default_web_workers())),
-                            help="web processes (default: CPU cores + 1)")
-        parser.add_argument("--no-worker", action="store_true",
-                            help="do not start the embedded background worker")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("WEB_CONCURRENCY", default_web_workers())),
+            help="web processes (default: CPU cores + 1)",
+        )
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the embedded background worker"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
         web = [
-            sys.executable, "-m", "gunicorn", "comptoir.config.wsgi:application",
-            "--bind", options["bind"],
-            "--workers", str(options["workers"]),
-            "--worker-class", "sync",
-            "--max-requests", "20000", "--max-requests-jitter", "2000",
-            "--access-logfile", "-" if options["verbosity"] > 1 else "/dev/null",
-            "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "comptoir.config.wsgi:application",
+            "--bind",
+            options["bind"],
+            "--workers",
+            str(options["workers"]),
+            "--worker-class",
+            "sync",
+            "--max-requests",
+            "20000",
+            "--max-requests-jitter",
+            "2000",
+            "--access-logfile",
+            "-" if options["verbosity"] > 1 else "/dev/null",
+            "--forwarded-allow-ips",
+            os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
         children = [subprocess.Popen(web)]  # noqa: S603
         if not options["no_worker"]:
             children.append(subprocess.Popen([sys.executable, "-m", "comptoir", "worker"]))
-        self.stdout.write(f"Serving on http://{options['bind']}/ "
-                          f"({options['workers']} web processes"
-                          f"{'' if options['no_worker'] else ' + 1 background worker'}). "
-                          "Ctrl+C stops.")
+        self.stdout.write(
+            f"Serving on http://{options['bind']}/ "
+            f"({options['workers']} web processes"
+            f"{'' if options['no_worker'] else ' + 1 background worker'}). "
+            "Ctrl+C stops."
+        )
         self._supervise(children)
 
     def _supervise(self, children: list[subprocess.Popen[bytes]]) -> None:

@@ -19,12 +19,17 @@ class Command(BaseCommand):
     help = "Run background tasks (emails, image resizing, dispatch...) until stopped."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--interval", type=float, default=1.0,
-                            help="seconds between polls of an empty queue")
-        parser.add_argument("--batch", action="store_true",
-                            help="run the tasks waiting now, then exit")
-        parser.add_argument("--no-scheduler", action="store_true",
-                            help="do not enqueue periodic jobs from this worker")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="seconds between polls of an empty queue"
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="run the tasks waiting now, then exit"
+        )
+        parser.add_argument(
+            "--no-scheduler",
+            action="store_true",
+            help="do not enqueue periodic jobs from this worker",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         arguments = ["--queue-name", "*", "--interval", str(options["interval"])]
