@@ -20,7 +20,9 @@ class CartError(ComptoirError):
 def parse_quantity(raw: object) -> int:
     """A quantity typed or posted by a shopper: a whole number from 1 to MAX_QUANTITY."""
     text = str(raw).strip()
-    if not text.isdigit():
+    # ASCII digits only, and few of them: "²" and "١" pass isdigit() but not int(), and
+    # int() refuses strings of thousands of digits.
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise CartError(_("The quantity must be a whole number."))
     value = int(text)
     if not 1 <= value <= MAX_QUANTITY:

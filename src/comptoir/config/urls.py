@@ -2,6 +2,7 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.static import serve as serve_file
 
 from comptoir.storefront import views as storefront_views
@@ -23,6 +24,9 @@ if settings.COMPTOIR_SERVE_MEDIA:
 urlpatterns += i18n_patterns(
     path("", include("comptoir.storefront.urls")),
     path("", include("comptoir.orders.urls")),
+    path(_("basket/"), include("comptoir.cart.urls")),
+    path(_("checkout/"), include("comptoir.checkout.urls")),
+    path(_("account/"), include("comptoir.customers.urls")),
     prefix_default_language=True,
 )
 

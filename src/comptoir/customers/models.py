@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 class Address(models.Model):
     """An address book entry of a signed-in customer. Orders keep their own copy."""
 
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                 related_name="addresses")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="addresses"
+    )
     first_name = models.CharField(_("first name"), max_length=80)
     last_name = models.CharField(_("last name"), max_length=80)
     company = models.CharField(_("company"), max_length=120, blank=True)
@@ -32,5 +33,14 @@ class Address(models.Model):
         return {f: getattr(self, f) for f in ADDRESS_FIELDS}
 
 
-ADDRESS_FIELDS = ["first_name", "last_name", "company", "line1", "line2", "postal_code",
-                  "city", "country", "phone"]
+ADDRESS_FIELDS = [
+    "first_name",
+    "last_name",
+    "company",
+    "line1",
+    "line2",
+    "postal_code",
+    "city",
+    "country",
+    "phone",
+]

@@ -7,4 +7,5 @@ app_name = "orders"
 
 urlpatterns = [
     path(_("order/<str:token>/"), views.status, name="status"),
+    path(_("order/<str:token>/pay/"), views.pay, name="pay"),
 ]

@@ -1,25 +1,149 @@
-"""The guest's order page, reached by the signed link in every email."""
+"""The guest's order page, reached by the signed link in every email and by the payment
+provider's return redirect; and its "pay now / try again" button."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+import logging
+from typing import Any
 
-from comptoir.orders.links import order_from_token
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST, require_safe
+
+from comptoir.core.exceptions import ComptoirError
+from comptoir.orders.links import order_from_token, order_status_path
+from comptoir.orders.models import Order
+from comptoir.orders.states import PAID_STATES, OrderStatus
+from comptoir.payments import services as payments
+from comptoir.payments.models import Payment, PaymentStatus
+from comptoir.payments.registry import get_provider
+
+log = logging.getLogger(__name__)
 
 
 @require_safe
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    order = order_from_token(token)
-    if order is None or order.shop_id != request.shop.pk:  # type: ignore[attr-defined]
-        raise Http404
+    order = _order(request, token)
+    returned = bool(request.GET.get("return"))
     payment = order.payments.order_by("-created_at").first()
-    return render(request, "orders/status.html", {
+    if returned and payment is not None and order.status == OrderStatus.PENDING_PAYMENT:
+        confirm_on_return(payment)
+        order.refresh_from_db()
+        payment.refresh_from_db()
+    from comptoir.customers.forms import ClaimAccountForm
+    from comptoir.storefront.views import _nav
+
+    claim = _claim_offer(request, order)
+    return render(
+        request,
+        "orders/status.html",
+        {
+            **order_context(order, payment, returned=returned),
+            "token": token,
+            "returned": returned,
+            "claim": claim,
+            "claim_form": ClaimAccountForm(email=order.email) if claim else None,
+            "nav": _nav(request, get_language()),
+            "noindex": True,
+        },
+    )
+
+
+@require_POST
+def pay(request: HttpRequest, token: str) -> HttpResponse:
+    """Pay now, or try again after a failure: at most one pending payment per order."""
+    order = _order(request, token)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return HttpResponseRedirect(order_status_path(order), status=303)
+    latest = order.payments.order_by("-created_at").first()
+    if latest is None or latest.status != PaymentStatus.PENDING:
+        try:
+            payments.retry_payment(order)
+        except ComptoirError as refused:
+            messages.error(request, str(refused))
+            return HttpResponseRedirect(order_status_path(order), status=303)
+    return go_pay(request, order)
+
+
+def confirm_on_return(payment: Payment) -> None:
+    """The shopper is back from the provider: ask it where the payment stands, and apply a
+    success now rather than wait for the webhook. Either may come first, or both at once;
+    ``apply_event`` makes it count once."""
+    try:
+        provider = get_provider(payment.provider)
+    except ComptoirError:
+        return
+    event = provider.fetch_status(payment)
+    if event is not None and event.kind == "payment.succeeded":
+        outcome = payments.apply_event(provider.code, event)
+        log.info("return from %s for payment %s: %s", provider.code, payment.pk, outcome)
+
+
+def go_pay(request: HttpRequest, order: Order) -> HttpResponse:
+    """To the provider's hosted page, or back to the order page with the instructions."""
+    status_path = order_status_path(order)
+    try:
+        result = payments.begin_payment(
+            order, request=request, return_url=f"{status_path}?return=1", cancel_url=status_path
+        )
+    except ComptoirError as refused:
+        messages.error(request, str(refused))
+        return HttpResponseRedirect(status_path, status=303)
+    return HttpResponseRedirect(result.redirect_url or status_path, status=303)
+
+
+def order_context(
+    order: Order, payment: Payment | None, *, returned: bool = False
+) -> dict[str, Any]:
+    """What the guest page and the account's order page both show."""
+    pending = order.status == OrderStatus.PENDING_PAYMENT
+    manual = False
+    if payment is not None:
+        try:
+            manual = get_provider(payment.provider).is_manual
+        except ComptoirError:
+            manual = False
+    if order.status in PAID_STATES:
+        payment_state = "confirmed"
+    elif not pending:
+        payment_state = ""
+    elif manual:
+        payment_state = "manual"
+    elif payment is None or payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELLED):
+        payment_state = "failed"
+    elif payment.reference and returned:
+        payment_state = "awaiting"
+    else:
+        payment_state = "not_started"
+    return {
         "order": order,
         "lines": list(order.lines.all()),
         "payment": payment,
+        "payment_state": payment_state,
         "instructions": order.notifications.filter(kind="payment_instructions")
-        .values_list("context", flat=True).first(),
-        "noindex": True,
-    })
+        .values_list("context", flat=True)
+        .first()
+        if manual and pending
+        else None,
+    }
+
+
+def _claim_offer(request: HttpRequest, order: Order) -> bool:
+    """Offer "keep this order in an account" to a guest whose email has none yet."""
+    if order.customer_id or request.user.is_authenticated:
+        return False
+    users = get_user_model().objects
+    return not (
+        users.filter(username__iexact=order.email).exists()
+        or users.filter(email__iexact=order.email).exists()
+    )
+
+
+def _order(request: HttpRequest, token: str) -> Order:
+    order = order_from_token(token)
+    if order is None or order.shop_id != request.shop.pk:  # type: ignore[attr-defined]
+        raise Http404
+    return order

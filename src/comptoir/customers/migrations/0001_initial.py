@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,24 +14,39 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Address',
+            name="Address",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=80, verbose_name='first name')),
-                ('last_name', models.CharField(max_length=80, verbose_name='last name')),
-                ('company', models.CharField(blank=True, max_length=120, verbose_name='company')),
-                ('line1', models.CharField(max_length=120, verbose_name='address')),
-                ('line2', models.CharField(blank=True, max_length=120, verbose_name='address line 2')),
-                ('postal_code', models.CharField(max_length=12, verbose_name='postal code')),
-                ('city', models.CharField(max_length=80, verbose_name='city')),
-                ('country', models.CharField(default='FR', max_length=2, verbose_name='country')),
-                ('phone', models.CharField(blank=True, max_length=30, verbose_name='phone')),
-                ('is_default', models.BooleanField(default=False, verbose_name='default address')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='addresses', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_name", models.CharField(max_length=80, verbose_name="first name")),
+                ("last_name", models.CharField(max_length=80, verbose_name="last name")),
+                ("company", models.CharField(blank=True, max_length=120, verbose_name="company")),
+                ("line1", models.CharField(max_length=120, verbose_name="address")),
+                (
+                    "line2",
+                    models.CharField(blank=True, max_length=120, verbose_name="address line 2"),
+                ),
+                ("postal_code", models.CharField(max_length=12, verbose_name="postal code")),
+                ("city", models.CharField(max_length=80, verbose_name="city")),
+                ("country", models.CharField(default="FR", max_length=2, verbose_name="country")),
+                ("phone", models.CharField(blank=True, max_length=30, verbose_name="phone")),
+                ("is_default", models.BooleanField(default=False, verbose_name="default address")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="addresses",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'address',
-                'verbose_name_plural': 'addresses',
+                "verbose_name": "address",
+                "verbose_name_plural": "addresses",
             },
         ),
     ]
