@@ -231,3 +231,5 @@ COMPTOIR_PRODUCTS_PER_PAGE = 24
 # Uploaded images are served by Django itself unless a front proxy does it.
 COMPTOIR_SERVE_MEDIA = env_bool("COMPTOIR_SERVE_MEDIA", default=not PRODUCTION)
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Opt in now to Django 6's behaviour: a URL typed without a scheme means https.
+FORMS_URLFIELD_ASSUME_HTTPS = True
