@@ -123,11 +123,16 @@ def category_facets(shop: Shop, category_ids: Sequence[int]) -> Facets:
     products = Product.objects.filter(
         shop=shop, status=ProductStatus.ACTIVE, category_id__in=category_ids
     )
-    brands = list(Brand.objects.filter(shop=shop, products__in=products).distinct())
+    # Semi-joins (IN a subquery) rather than DISTINCT over a join: the database stops at
+    # the first product of each brand and never sorts one row per product to deduplicate.
+    brands = list(Brand.objects.filter(shop=shop, pk__in=products.values("brand_id")))
     values = (
-        OptionValue.objects.filter(variants__product__in=products)
+        OptionValue.objects.filter(
+            pk__in=Variant.option_values.through.objects.filter(
+                variant__product__in=products
+            ).values("optionvalue_id")
+        )
         .select_related("option")
-        .distinct()
         .order_by("option__position", "option__code", "position", "code")
     )
     grouped: dict[str, tuple[str, str, list[OptionValue]]] = {}
