@@ -151,12 +151,6 @@ def main() -> None:
         help="run the committed code (git HEAD) plus the bench's own files, "
         "when the working tree is mid-change (e.g. a missing migration)",
     )
-    parser.add_argument(
-        "--search-backend",
-        choices=("default", "cross-join"),
-        default="default",
-        help="cross-join: measure the proposed SQLite search fix",
-    )
     args = parser.parse_args()
     pages = [p for p in args.pages.split(",") if p]
     modes = [m for m in args.modes.split(",") if m]
@@ -167,11 +161,6 @@ def main() -> None:
             "https://github.com/wg/wrk), then run this again."
         )
     env = prepare(args)
-    if args.search_backend == "cross-join":
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (env.get("PYTHONPATH"), str(ROOT / "bench")) if p
-        )
-        env["COMPTOIR_SEARCH_BACKEND"] = "search_sqlite_cross_join.CrossJoinSQLiteSearchBackend"
     results: dict = {
         "products": args.products,
         "db": args.db,

@@ -103,35 +103,46 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     except BadQuery as error:
         return bad_request(request, error)
     node: Category = found.category
-    ids = selectors.subtree_ids(node)
-    rows = selectors.category_listing(shop, language, ids, filters)
+    listing = selectors.category_products(shop, node, filters)
     offset = (page_number - 1) * PER_PAGE
-    products = list(rows[offset : offset + PER_PAGE])
+    ids = list(listing.values_list("pk", flat=True)[offset : offset + PER_PAGE])
     # Only a full page can have more after it: most category pages skip the COUNT.
-    if len(products) == PER_PAGE:
-        total = rows.count()
-    elif products or page_number == 1:
-        total = offset + len(products)
+    if len(ids) == PER_PAGE:
+        total = listing.count()
+    elif ids or page_number == 1:
+        total = offset + len(ids)
     else:
         raise Http404
     pages = max(1, math.ceil(total / PER_PAGE))
-    translations = {t.language: t.slug for t in node.translations.all()}
+    paths = selectors.category_path(node)
+    translations = {code: path[-1].slug for code, path in paths.items() if path}
     return _page(request, "storefront/category.html", {
         "language": language,
         "category": found,
-        "breadcrumb": selectors.category_path(node, language),
+        "breadcrumb": paths.get(language, []),
         "children": selectors.child_categories(shop, language, node),
-        "products": products,
+        "products": selectors.products_in_order(shop, language, ids),
         "total": total,
         "page": page_number,
         "pages": pages,
         "filters": filters,
-        "facets": selectors.category_facets(shop, ids),
+        "facets": _facets(shop, node),
         "selected_options": set(request.GET.getlist("o")),
         "sorts": _sort_labels(),
         "noindex": filters.is_filtered or "sort" in request.GET,
         "alternates": _alternates(request, "storefront:category", translations),
     })
+
+
+def _facets(shop: Any, node: Category) -> selectors.Facets:
+    """The filter choices of a category: the same for every page, sort and filter of it,
+    so computed once per catalog version."""
+    key = f"facets:{shop.pk}:{shop.catalog_version}:{node.pk}"
+    facets = cache.get(key)
+    if facets is None:
+        facets = selectors.category_facets(shop, node)
+        cache.set(key, facets, 3600)
+    return facets
 
 
 @require_safe
@@ -151,7 +162,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     gallery = selected_images + [img for img in images if img not in selected_images]
     choices = _option_choices(variants, options, selected)
     slugs = {t.language: t.slug for t in item.translations.all()}
-    breadcrumb = selectors.category_path(item.category, language) if item.category else []
+    breadcrumb = (
+        selectors.category_path(item.category).get(language, []) if item.category else []
+    )
     return _page(request, "storefront/product.html", {
         "language": language,
         "row": row,
