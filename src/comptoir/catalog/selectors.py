@@ -49,8 +49,9 @@ class ListingFilters:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.brands or self.options or self.min_price is not None
-                    or self.max_price is not None)
+        return bool(
+            self.brands or self.options or self.min_price is not None or self.max_price is not None
+        )
 
 
 @dataclass
@@ -61,14 +62,24 @@ class Facets:
 
 def card_rows(language: str) -> QuerySet[ProductTranslation]:
     """Translation rows in one language, with what a product card shows."""
-    return ProductTranslation.objects.filter(language=language).select_related(
-        "product", "product__cover_image"
-    ).only(
-        "name", "slug", "product_id", "product__min_price", "product__max_price",
-        "product__in_stock", "product__allow_backorder", "product__kind",
-        "product__cover_image__original", "product__cover_image__renditions",
-        "product__cover_image__alt", "product__cover_image__width",
-        "product__cover_image__height",
+    return (
+        ProductTranslation.objects.filter(language=language)
+        .select_related("product", "product__cover_image")
+        .only(
+            "name",
+            "slug",
+            "product_id",
+            "product__min_price",
+            "product__max_price",
+            "product__in_stock",
+            "product__allow_backorder",
+            "product__kind",
+            "product__cover_image__original",
+            "product__cover_image__renditions",
+            "product__cover_image__alt",
+            "product__cover_image__width",
+            "product__cover_image__height",
+        )
     )
 
 
@@ -86,9 +97,7 @@ def active_products(shop: Shop) -> QuerySet[Product]:
     return Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE)
 
 
-def category_products(
-    shop: Shop, category: Category, filters: ListingFilters
-) -> QuerySet[Product]:
+def category_products(shop: Shop, category: Category, filters: ListingFilters) -> QuerySet[Product]:
     """Active products of the category and its subcategories, filtered and sorted."""
     subtree = Category.objects.filter(path__startswith=category.path, is_active=True)
     products = active_products(shop).filter(category_id__in=subtree.values("pk"))
@@ -145,8 +154,7 @@ def category_path(category: Category) -> dict[str, list[CategoryTranslation]]:
     for row in CategoryTranslation.objects.filter(category_id__in=ids):
         by_language.setdefault(row.language, {})[row.category_id] = row
     return {
-        language: [rows[pk] for pk in ids if pk in rows]
-        for language, rows in by_language.items()
+        language: [rows[pk] for pk in ids if pk in rows] for language, rows in by_language.items()
     }
 
 
@@ -173,8 +181,12 @@ def product_by_slug(shop: Shop, language: str, slug: str) -> ProductTranslation 
             Prefetch(
                 "product__variants",
                 queryset=Variant.objects.prefetch_related(
-                    Prefetch("option_values", queryset=OptionValue.objects.only(
-                        "id", "option_id", "code", "labels", "position"))
+                    Prefetch(
+                        "option_values",
+                        queryset=OptionValue.objects.only(
+                            "id", "option_id", "code", "labels", "position"
+                        ),
+                    )
                 ),
             ),
             Prefetch(
@@ -196,8 +208,12 @@ def home_rows(shop: Shop, language: str, *, limit: int = 8) -> dict[str, list[Pr
     featured = products.filter(is_featured=True).order_by(*SORTS["best"])
     newest = products.order_by(*SORTS["newest"])
     return {
-        "featured": products_in_order(shop, language, list(featured.values_list("pk", flat=True)[:limit])),
-        "newest": products_in_order(shop, language, list(newest.values_list("pk", flat=True)[:limit])),
+        "featured": products_in_order(
+            shop, language, list(featured.values_list("pk", flat=True)[:limit])
+        ),
+        "newest": products_in_order(
+            shop, language, list(newest.values_list("pk", flat=True)[:limit])
+        ),
     }
 
 
@@ -209,8 +225,5 @@ def products_in_order(
     (product, language) unique index."""
     if not product_ids:
         return []
-    found = {
-        row.product_id: row
-        for row in card_rows(language).filter(product_id__in=product_ids)
-    }
+    found = {row.product_id: row for row in card_rows(language).filter(product_id__in=product_ids)}
     return [found[pk] for pk in product_ids if pk in found]

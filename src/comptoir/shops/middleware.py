@@ -20,9 +20,7 @@ class ShopMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if resolve_shop(request) is None and not request.path.startswith(
-            ("/admin/", "/static/")
-        ):
+        if resolve_shop(request) is None and not request.path.startswith(("/admin/", "/static/")):
             body = render_to_string("storefront/no_shop.html", request=None)
             return HttpResponse(body, status=503)
         return self.get_response(request)

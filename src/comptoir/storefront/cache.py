@@ -19,7 +19,6 @@ from django.http import HttpRequest, HttpResponse
 
 from comptoir.shops.middleware import resolve_shop
 
-
 # Set by @cacheable views on their response, read and removed by the middleware: the one
 # way a view says "this page is the same for every anonymous visitor".
 STORE_HEADER = "X-Comptoir-Cacheable"
@@ -63,8 +62,11 @@ class PageCacheMiddleware:
         store = response.has_header(STORE_HEADER)
         if store:
             del response[STORE_HEADER]
-        if store and response.status_code == 200 and not response.cookies and not (
-            response.streaming
+        if (
+            store
+            and response.status_code == 200
+            and not response.cookies
+            and not (response.streaming)
         ):
             headers = [(k, v) for k, v in response.items() if k.lower() not in SKIPPED_HEADERS]
             cache.set(key, (response.content, headers), settings.COMPTOIR_PAGE_CACHE_SECONDS)
