@@ -441,12 +441,6 @@ def test_every_page_needs_at_most_ten_queries(
     assert response.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="11 queries while the header's category list is not "
-    "cached yet: selectors.category_path and the alternates could share one "
-    "query (reported to the lead)",
-)
 def test_a_full_category_page_needs_at_most_ten_queries(
     client, mugs, django_assert_max_num_queries
 ):
@@ -528,11 +522,6 @@ def test_errors_are_not_cached(client, catalog, page_cache):
     assert "X-Page-Cache" not in response
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cache.py: a hit skips the inner middleware, so it "
-    "loses X-Frame-Options and Content-Language (reported to the lead)",
-)
 def test_a_cached_page_keeps_the_security_headers(client, catalog, page_cache):
     miss = client.get(url("home"))
 

@@ -119,10 +119,55 @@ class VariantInline(admin.TabularInline):
     autocomplete_fields = ["option_values"]
 
 
+class ProductImageForm(forms.ModelForm):
+    """An image is uploaded, or fetched from the address the merchant pastes; either way it
+    is checked (real image, accepted format, size) before anything is stored."""
+
+    class Meta:
+        model = ProductImage
+        fields = ["original", "source_url", "variant", "alt", "position"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["original"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        from urllib.parse import urlsplit
+
+        from django.core.files.base import ContentFile
+
+        from comptoir.catalog.images import check_image_bytes, fetch_image
+        from comptoir.core.exceptions import ComptoirError
+
+        data = super().clean()
+        upload = data.get("original")
+        url = (data.get("source_url") or "").strip()
+        try:
+            if upload is not None and upload is not False and "original" in self.changed_data:
+                content = upload.read()
+                upload.seek(0)
+                _format, self.instance.width, self.instance.height = check_image_bytes(
+                    content, name=upload.name
+                )
+            elif url and not self.instance.original:
+                content = fetch_image(url)
+                _format, self.instance.width, self.instance.height = check_image_bytes(
+                    content, name=url
+                )
+                name = urlsplit(url).path.rsplit("/", 1)[-1] or "image.jpg"
+                data["original"] = ContentFile(content, name=name[:100])
+            elif not self.instance.original and self.has_changed():
+                raise ComptoirError(_("Upload an image or paste its address."))
+        except ComptoirError as error:
+            raise forms.ValidationError(str(error)) from None
+        return data
+
+
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
+    form = ProductImageForm
     extra = 1
-    fields = ["preview", "original", "variant", "alt", "position"]
+    fields = ["preview", "original", "source_url", "variant", "alt", "position"]
     readonly_fields = ["preview"]
 
     @admin.display(description=_("preview"))

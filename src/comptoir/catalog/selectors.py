@@ -1,8 +1,9 @@
 """Reads of the catalog worth naming: what the storefront pages show.
 
-Each page is a handful of indexed queries whatever the catalog size: listing pages read
-``ProductTranslation`` rows joined to their product, so names, slugs, prices and cover
-images arrive in one query.
+Each page is a handful of indexed queries whatever the catalog size. Listing pages work
+in two steps: the page's product ids come from the product table alone, sorted and
+filtered on its indexed listing fields; then one query brings those products' names,
+slugs, prices and cover images in the visitor's language.
 """
 
 from __future__ import annotations
@@ -28,10 +29,10 @@ from comptoir.catalog.models import (
 from comptoir.shops.models import Shop
 
 SORTS = {
-    "best": ("-product__sales_count", "-product__published_at", "product_id"),
-    "newest": ("-product__published_at", "-product_id"),
-    "price": ("product__min_price", "product_id"),
-    "-price": ("-product__min_price", "-product_id"),
+    "best": ("-sales_count", "-published_at", "-id"),
+    "newest": ("-published_at", "-id"),
+    "price": ("min_price", "id"),
+    "-price": ("-min_price", "-id"),
 }
 DEFAULT_SORT = "best"
 
@@ -48,8 +49,9 @@ class ListingFilters:
 
     @property
     def is_filtered(self) -> bool:
-        return bool(self.brands or self.options or self.min_price is not None
-                    or self.max_price is not None)
+        return bool(
+            self.brands or self.options or self.min_price is not None or self.max_price is not None
+        )
 
 
 @dataclass
@@ -58,16 +60,26 @@ class Facets:
     options: list[tuple[str, str, list[OptionValue]]] = field(default_factory=list)
 
 
-def listing_rows(shop: Shop, language: str) -> QuerySet[ProductTranslation]:
-    """Active products of the shop in one language, with what a product card shows."""
-    return ProductTranslation.objects.filter(
-        shop=shop, language=language, product__status=ProductStatus.ACTIVE
-    ).select_related("product", "product__cover_image").only(
-        "name", "slug", "product_id", "product__min_price", "product__max_price",
-        "product__in_stock", "product__allow_backorder", "product__kind",
-        "product__cover_image__original", "product__cover_image__renditions",
-        "product__cover_image__alt", "product__cover_image__width",
-        "product__cover_image__height",
+def card_rows(language: str) -> QuerySet[ProductTranslation]:
+    """Translation rows in one language, with what a product card shows."""
+    return (
+        ProductTranslation.objects.filter(language=language)
+        .select_related("product", "product__cover_image")
+        .only(
+            "name",
+            "slug",
+            "product_id",
+            "product__min_price",
+            "product__max_price",
+            "product__in_stock",
+            "product__allow_backorder",
+            "product__kind",
+            "product__cover_image__original",
+            "product__cover_image__renditions",
+            "product__cover_image__alt",
+            "product__cover_image__width",
+            "product__cover_image__height",
+        )
     )
 
 
@@ -81,53 +93,50 @@ def category_by_slug(shop: Shop, language: str, slug: str) -> CategoryTranslatio
     )
 
 
-def subtree_ids(category: Category) -> list[int]:
-    return list(
-        Category.objects.filter(path__startswith=category.path, is_active=True).values_list(
-            "pk", flat=True
-        )
-    )
+def active_products(shop: Shop) -> QuerySet[Product]:
+    return Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE)
 
 
-def category_listing(
-    shop: Shop, language: str, category_ids: Sequence[int], filters: ListingFilters
-) -> QuerySet[ProductTranslation]:
-    rows = listing_rows(shop, language).filter(product__category_id__in=category_ids)
-    return apply_filters(rows, filters).order_by(*SORTS[filters.sort])
+def category_products(shop: Shop, category: Category, filters: ListingFilters) -> QuerySet[Product]:
+    """Active products of the category and its subcategories, filtered and sorted."""
+    subtree = Category.objects.filter(path__startswith=category.path, is_active=True)
+    products = active_products(shop).filter(category_id__in=subtree.values("pk"))
+    return apply_filters(products, filters).order_by(*SORTS[filters.sort])
 
 
-def apply_filters(
-    rows: QuerySet[ProductTranslation], filters: ListingFilters
-) -> QuerySet[ProductTranslation]:
+def apply_filters(products: QuerySet[Product], filters: ListingFilters) -> QuerySet[Product]:
     if filters.brands:
-        rows = rows.filter(product__brand__slug__in=filters.brands)
+        products = products.filter(brand__slug__in=filters.brands)
     if filters.min_price is not None:
-        rows = rows.filter(product__max_price__gte=filters.min_price)
+        products = products.filter(max_price__gte=filters.min_price)
     if filters.max_price is not None:
-        rows = rows.filter(product__min_price__lte=filters.max_price)
+        products = products.filter(min_price__lte=filters.max_price)
     for option_code, value_codes in filters.options:
-        rows = rows.filter(
+        products = products.filter(
             Exists(
                 Variant.option_values.through.objects.filter(
-                    variant__product_id=OuterRef("product_id"),
+                    variant__product_id=OuterRef("pk"),
                     optionvalue__option__code=option_code,
                     optionvalue__code__in=value_codes,
                 )
             )
         )
-    return rows
+    return products
 
 
-def category_facets(shop: Shop, category_ids: Sequence[int]) -> Facets:
+def category_facets(shop: Shop, category: Category) -> Facets:
     """The brands and option values present among the category's active products."""
-    products = Product.objects.filter(
-        shop=shop, status=ProductStatus.ACTIVE, category_id__in=category_ids
-    )
-    brands = list(Brand.objects.filter(shop=shop, products__in=products).distinct())
+    products = category_products(shop, category, ListingFilters()).order_by()
+    # Semi-joins (IN a subquery) rather than DISTINCT over a join: the database stops at
+    # the first product of each brand and never sorts one row per product to deduplicate.
+    brands = list(Brand.objects.filter(pk__in=products.values("brand_id")))
     values = (
-        OptionValue.objects.filter(variants__product__in=products)
+        OptionValue.objects.filter(
+            pk__in=Variant.option_values.through.objects.filter(
+                variant__product__in=products
+            ).values("optionvalue_id")
+        )
         .select_related("option")
-        .distinct()
         .order_by("option__position", "option__code", "position", "code")
     )
     grouped: dict[str, tuple[str, str, list[OptionValue]]] = {}
@@ -137,14 +146,16 @@ def category_facets(shop: Shop, category_ids: Sequence[int]) -> Facets:
     return Facets(brands=brands, options=list(grouped.values()))
 
 
-def category_path(category: Category, language: str) -> list[CategoryTranslation]:
-    """The translations of the category and its ancestors, root first."""
+def category_path(category: Category) -> dict[str, list[CategoryTranslation]]:
+    """The category and its ancestors, root first, in every language: one query gives the
+    breadcrumb and the page's addresses in the other languages."""
     ids = [int(pk) for pk in category.path.strip("/").split("/") if pk]
-    rows = {
-        row.category_id: row
-        for row in CategoryTranslation.objects.filter(category_id__in=ids, language=language)
+    by_language: dict[str, dict[int, CategoryTranslation]] = {}
+    for row in CategoryTranslation.objects.filter(category_id__in=ids):
+        by_language.setdefault(row.language, {})[row.category_id] = row
+    return {
+        language: [rows[pk] for pk in ids if pk in rows] for language, rows in by_language.items()
     }
-    return [rows[pk] for pk in ids if pk in rows]
 
 
 def child_categories(
@@ -170,8 +181,12 @@ def product_by_slug(shop: Shop, language: str, slug: str) -> ProductTranslation 
             Prefetch(
                 "product__variants",
                 queryset=Variant.objects.prefetch_related(
-                    Prefetch("option_values", queryset=OptionValue.objects.only(
-                        "id", "option_id", "code", "labels", "position"))
+                    Prefetch(
+                        "option_values",
+                        queryset=OptionValue.objects.only(
+                            "id", "option_id", "code", "labels", "position"
+                        ),
+                    )
                 ),
             ),
             Prefetch(
@@ -189,17 +204,26 @@ def product_by_slug(shop: Shop, language: str, slug: str) -> ProductTranslation 
 
 
 def home_rows(shop: Shop, language: str, *, limit: int = 8) -> dict[str, list[ProductTranslation]]:
-    rows = listing_rows(shop, language)
+    products = active_products(shop)
+    featured = products.filter(is_featured=True).order_by(*SORTS["best"])
+    newest = products.order_by(*SORTS["newest"])
     return {
-        "featured": list(rows.filter(product__is_featured=True).order_by(*SORTS["best"])[:limit]),
-        "newest": list(rows.order_by(*SORTS["newest"])[:limit]),
+        "featured": products_in_order(
+            shop, language, list(featured.values_list("pk", flat=True)[:limit])
+        ),
+        "newest": products_in_order(
+            shop, language, list(newest.values_list("pk", flat=True)[:limit])
+        ),
     }
 
 
 def products_in_order(
     shop: Shop, language: str, product_ids: Sequence[int]
 ) -> list[ProductTranslation]:
-    """Listing rows for ``product_ids``, in that order (search results)."""
-    found = {row.product_id: row for row in listing_rows(shop, language).filter(
-        product_id__in=product_ids)}
+    """Card rows for ``product_ids``, in that order. The ids come from a query that already
+    kept the shop's active products; this one only looks up their translations, by the
+    (product, language) unique index."""
+    if not product_ids:
+        return []
+    found = {row.product_id: row for row in card_rows(language).filter(product_id__in=product_ids)}
     return [found[pk] for pk in product_ids if pk in found]

@@ -20,15 +20,25 @@ class ShopMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        host = request.get_host().rsplit(":", 1)[0].lower() if _has_host(request) else ""
-        candidates = list(
-            Shop.objects.filter(Q(domain=host) | Q(is_default=True)).order_by("is_default")[:2]
-        ) if host else list(Shop.objects.filter(is_default=True)[:1])
-        request.shop = candidates[0] if candidates else None  # type: ignore[attr-defined]
-        if request.shop is None and not request.path.startswith(("/admin/", "/static/")):
+        if resolve_shop(request) is None and not request.path.startswith(("/admin/", "/static/")):
             body = render_to_string("storefront/no_shop.html", request=None)
             return HttpResponse(body, status=503)
         return self.get_response(request)
+
+
+def resolve_shop(request: HttpRequest) -> Shop | None:
+    """The shop the request's host name belongs to (else the default shop), looked up once
+    per request and kept on it as ``request.shop``."""
+    if hasattr(request, "shop"):
+        return request.shop  # type: ignore[attr-defined,no-any-return]
+    host = request.get_host().rsplit(":", 1)[0].lower() if _has_host(request) else ""
+    candidates = (
+        list(Shop.objects.filter(Q(domain=host) | Q(is_default=True)).order_by("is_default")[:2])
+        if host
+        else list(Shop.objects.filter(is_default=True)[:1])
+    )
+    request.shop = candidates[0] if candidates else None  # type: ignore[attr-defined]
+    return request.shop  # type: ignore[attr-defined,no-any-return]
 
 
 def _has_host(request: HttpRequest) -> bool:

@@ -17,52 +17,73 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from comptoir.shops.middleware import resolve_shop
+
+# Set by @cacheable views on their response, read and removed by the middleware: the one
+# way a view says "this page is the same for every anonymous visitor".
+STORE_HEADER = "X-Comptoir-Cacheable"
+SKIPPED_HEADERS = {STORE_HEADER.lower(), "set-cookie", "x-page-cache"}
+
 
 def cacheable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.page_cacheable = True  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        response = view(request, *args, **kwargs)
+        response[STORE_HEADER] = "1"
+        return response
 
     return wrapper
 
 
 class PageCacheMiddleware:
+    """First in the middleware list: a hit is answered before any other middleware runs,
+    with the headers every other middleware had added to the stored response (security
+    headers, language, frame options), so a cached page is byte for byte the page."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = self.key_for(request)
         if key is None:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if STORE_HEADER in response:
+                del response[STORE_HEADER]
+            return response
         stored = cache.get(key)
         if stored is not None:
-            content, content_type = stored
-            response = HttpResponse(content, content_type=content_type)
+            content, headers = stored
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
             response["X-Page-Cache"] = "hit"
             return response
         response = self.get_response(request)
+        store = response.has_header(STORE_HEADER)
+        if store:
+            del response[STORE_HEADER]
         if (
-            response.status_code == 200
-            and getattr(request, "page_cacheable", False)
+            store
+            and response.status_code == 200
             and not response.cookies
-            and not response.streaming
+            and not (response.streaming)
         ):
-            cache.set(key, (response.content, response["Content-Type"]),
-                      settings.COMPTOIR_PAGE_CACHE_SECONDS)
+            headers = [(k, v) for k, v in response.items() if k.lower() not in SKIPPED_HEADERS]
+            cache.set(key, (response.content, headers), settings.COMPTOIR_PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
         return response
 
     @staticmethod
     def key_for(request: HttpRequest) -> str | None:
-        shop = getattr(request, "shop", None)
         if (
-            shop is None
-            or settings.COMPTOIR_PAGE_CACHE_SECONDS <= 0
+            settings.COMPTOIR_PAGE_CACHE_SECONDS <= 0
             or request.method not in ("GET", "HEAD")
             or settings.SESSION_COOKIE_NAME in request.COOKIES
             or request.path.startswith(("/admin/", "/static/", "/media/"))
         ):
+            return None
+        shop = resolve_shop(request)
+        if shop is None:
             return None
         digest = hashlib.blake2b(request.get_full_path().encode(), digest_size=16).hexdigest()
         return f"page:{shop.pk}:{shop.catalog_version}:{digest}"

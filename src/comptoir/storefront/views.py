@@ -54,8 +54,9 @@ def _nav(request: HttpRequest, language: str) -> list[Any]:
     return nav
 
 
-def _alternates(request: HttpRequest, name: str, slugs: dict[str, str] | None = None,
-                query: str = "") -> dict[str, str]:
+def _alternates(
+    request: HttpRequest, name: str, slugs: dict[str, str] | None = None, query: str = ""
+) -> dict[str, str]:
     """URL of the same page in each of the shop's languages (hreflang, language switch)."""
     urls = {}
     for code in request.shop.language_codes:  # type: ignore[attr-defined]
@@ -67,8 +68,9 @@ def _alternates(request: HttpRequest, name: str, slugs: dict[str, str] | None = 
     return urls
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any],
-          status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     language = context.get("language") or get_language()
     context.setdefault("nav", _nav(request, language))
     return render(request, template, context, status=status)
@@ -80,13 +82,17 @@ def home(request: HttpRequest) -> HttpResponse:
     language = _language(request)
     shop = request.shop  # type: ignore[attr-defined]
     rows = selectors.home_rows(shop, language)
-    return _page(request, "storefront/home.html", {
-        "language": language,
-        "featured": rows["featured"],
-        "newest": rows["newest"],
-        "categories": selectors.child_categories(shop, language, None),
-        "alternates": _alternates(request, "storefront:home"),
-    })
+    return _page(
+        request,
+        "storefront/home.html",
+        {
+            "language": language,
+            "featured": rows["featured"],
+            "newest": rows["newest"],
+            "categories": selectors.child_categories(shop, language, None),
+            "alternates": _alternates(request, "storefront:home"),
+        },
+    )
 
 
 @require_safe
@@ -103,35 +109,50 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     except BadQuery as error:
         return bad_request(request, error)
     node: Category = found.category
-    ids = selectors.subtree_ids(node)
-    rows = selectors.category_listing(shop, language, ids, filters)
+    listing = selectors.category_products(shop, node, filters)
     offset = (page_number - 1) * PER_PAGE
-    products = list(rows[offset : offset + PER_PAGE])
+    ids = list(listing.values_list("pk", flat=True)[offset : offset + PER_PAGE])
     # Only a full page can have more after it: most category pages skip the COUNT.
-    if len(products) == PER_PAGE:
-        total = rows.count()
-    elif products or page_number == 1:
-        total = offset + len(products)
+    if len(ids) == PER_PAGE:
+        total = listing.count()
+    elif ids or page_number == 1:
+        total = offset + len(ids)
     else:
         raise Http404
     pages = max(1, math.ceil(total / PER_PAGE))
-    translations = {t.language: t.slug for t in node.translations.all()}
-    return _page(request, "storefront/category.html", {
-        "language": language,
-        "category": found,
-        "breadcrumb": selectors.category_path(node, language),
-        "children": selectors.child_categories(shop, language, node),
-        "products": products,
-        "total": total,
-        "page": page_number,
-        "pages": pages,
-        "filters": filters,
-        "facets": selectors.category_facets(shop, ids),
-        "selected_options": set(request.GET.getlist("o")),
-        "sorts": _sort_labels(),
-        "noindex": filters.is_filtered or "sort" in request.GET,
-        "alternates": _alternates(request, "storefront:category", translations),
-    })
+    paths = selectors.category_path(node)
+    translations = {code: path[-1].slug for code, path in paths.items() if path}
+    return _page(
+        request,
+        "storefront/category.html",
+        {
+            "language": language,
+            "category": found,
+            "breadcrumb": paths.get(language, []),
+            "children": selectors.child_categories(shop, language, node),
+            "products": selectors.products_in_order(shop, language, ids),
+            "total": total,
+            "page": page_number,
+            "pages": pages,
+            "filters": filters,
+            "facets": _facets(shop, node),
+            "selected_options": set(request.GET.getlist("o")),
+            "sorts": _sort_labels(),
+            "noindex": filters.is_filtered or "sort" in request.GET,
+            "alternates": _alternates(request, "storefront:category", translations),
+        },
+    )
+
+
+def _facets(shop: Any, node: Category) -> selectors.Facets:
+    """The filter choices of a category: the same for every page, sort and filter of it,
+    so computed once per catalog version."""
+    key = f"facets:{shop.pk}:{shop.catalog_version}:{node.pk}"
+    facets = cache.get(key)
+    if facets is None:
+        facets = selectors.category_facets(shop, node)
+        cache.set(key, facets, 3600)
+    return facets
 
 
 @require_safe
@@ -151,19 +172,23 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     gallery = selected_images + [img for img in images if img not in selected_images]
     choices = _option_choices(variants, options, selected)
     slugs = {t.language: t.slug for t in item.translations.all()}
-    breadcrumb = selectors.category_path(item.category, language) if item.category else []
-    return _page(request, "storefront/product.html", {
-        "language": language,
-        "row": row,
-        "product": item,
-        "variant": selected,
-        "variants": variants,
-        "choices": choices,
-        "gallery": gallery,
-        "stock": stock_state(item, selected, shop),
-        "breadcrumb": breadcrumb,
-        "alternates": _alternates(request, "storefront:product", slugs),
-    })
+    breadcrumb = selectors.category_path(item.category).get(language, []) if item.category else []
+    return _page(
+        request,
+        "storefront/product.html",
+        {
+            "language": language,
+            "row": row,
+            "product": item,
+            "variant": selected,
+            "variants": variants,
+            "choices": choices,
+            "gallery": gallery,
+            "stock": stock_state(item, selected, shop),
+            "breadcrumb": breadcrumb,
+            "alternates": _alternates(request, "storefront:product", slugs),
+        },
+    )
 
 
 @require_safe
@@ -173,32 +198,42 @@ def search(request: HttpRequest) -> HttpResponse:
     shop = request.shop  # type: ignore[attr-defined]
     query = request.GET.get("q", "")
     if len(query) > MAX_QUERY_LENGTH:
-        return bad_request(request, BadQuery(
-            _("Search for at most %(max)s characters.") % {"max": MAX_QUERY_LENGTH}))
+        return bad_request(
+            request,
+            BadQuery(_("Search for at most %(max)s characters.") % {"max": MAX_QUERY_LENGTH}),
+        )
     try:
         page_number = parse_page(request.GET)
     except BadQuery as error:
         return bad_request(request, error)
     result = get_search_backend().search(
-        shop_id=shop.pk, language=language, query=query,
-        offset=(page_number - 1) * PER_PAGE, limit=PER_PAGE,
+        shop_id=shop.pk,
+        language=language,
+        query=query,
+        offset=(page_number - 1) * PER_PAGE,
+        limit=PER_PAGE,
     )
     pages = max(1, math.ceil(result.total / PER_PAGE))
     if page_number > pages:
         raise Http404
     encoded = request.GET.urlencode()
-    return _page(request, "storefront/search.html", {
-        "language": language,
-        "query": query,
-        "products": selectors.products_in_order(shop, language, result.product_ids),
-        "total": result.total,
-        "total_is_capped": result.total_is_capped,
-        "page": page_number,
-        "pages": pages,
-        "noindex": True,
-        "alternates": _alternates(request, "storefront:search",
-                                  query=f"?{encoded}" if encoded else ""),
-    })
+    return _page(
+        request,
+        "storefront/search.html",
+        {
+            "language": language,
+            "query": query,
+            "products": selectors.products_in_order(shop, language, result.product_ids),
+            "total": result.total,
+            "total_is_capped": result.total_is_capped,
+            "page": page_number,
+            "pages": pages,
+            "noindex": True,
+            "alternates": _alternates(
+                request, "storefront:search", query=f"?{encoded}" if encoded else ""
+            ),
+        },
+    )
 
 
 def _sort_labels() -> list[tuple[str, str]]:
@@ -216,18 +251,21 @@ def _selected_variant(variants: list[Variant], options: list[Any], query: Any) -
         return None
     wanted = {opt.pk: query.get(opt.code) for opt in options if query.get(opt.code)}
     if wanted:
+
         def score(variant: Variant) -> tuple[int, bool]:
             values = {v.option_id: v.code for v in variant.option_values.all()}
             matched = sum(1 for opt_id, code in wanted.items() if values.get(opt_id) == code)
             return matched, variant.is_available
+
         best = max(variants, key=score)
         if score(best)[0] > 0:
             return best
     return next((v for v in variants if v.is_available), variants[0])
 
 
-def _option_choices(variants: list[Variant], options: list[Any],
-                    selected: Variant | None) -> list[dict[str, Any]]:
+def _option_choices(
+    variants: list[Variant], options: list[Any], selected: Variant | None
+) -> list[dict[str, Any]]:
     """For each option, the values some variant has, in order, with the selected one marked."""
     chosen = {v.option_id: v.pk for v in selected.option_values.all()} if selected else {}
     choices = []
@@ -238,16 +276,21 @@ def _option_choices(variants: list[Variant], options: list[Any],
                 if value.option_id == option.pk:
                     seen.setdefault(value.pk, value)
         values = sorted(seen.values(), key=lambda v: (v.position, v.code))
-        choices.append({
-            "option": option,
-            "values": [(value, value.pk == chosen.get(option.pk)) for value in values],
-        })
+        choices.append(
+            {
+                "option": option,
+                "values": [(value, value.pk == chosen.get(option.pk)) for value in values],
+            }
+        )
     return choices
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    message = str(exception) if isinstance(exception, BadQuery) else _(
-        "This request could not be understood.")
+    message = (
+        str(exception)
+        if isinstance(exception, BadQuery)
+        else _("This request could not be understood.")
+    )
     return _error_page(request, "400.html", {"message": message}, HttpResponseBadRequest)
 
 
@@ -261,8 +304,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return HttpResponse(body, status=500)
 
 
-def _error_page(request: HttpRequest, template: str, context: dict[str, Any],
-                response_class: Any, status: int = 400) -> HttpResponse:
+def _error_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    response_class: Any,
+    status: int = 400,
+) -> HttpResponse:
     shop = getattr(request, "shop", None)
     if shop is not None:
         language = get_language() or shop.default_language

@@ -13,7 +13,8 @@ def _document(column: str, weight: str) -> str:
         f"WHEN language = '{code}' THEN to_tsvector('{config}'::regconfig, {column})"
         for code, config in CONFIGS.items()
     )
-    return f"setweight(CASE {cases} ELSE to_tsvector('simple'::regconfig, {column}) END, '{weight}')"
+    fallback = f"to_tsvector('simple'::regconfig, {column})"
+    return f"setweight(CASE {cases} ELSE {fallback} END, '{weight}')"
 
 
 CREATE_SQL = [

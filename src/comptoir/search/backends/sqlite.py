@@ -38,10 +38,13 @@ DROP_SQL = [
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 ]
 
+# CROSS JOIN fixes the join order: SQLite would otherwise scan every translation and probe
+# the index for each one (seconds at 100,000 products) instead of starting from the
+# index's matches (milliseconds).
 MATCHES = f"""
     FROM {FTS_TABLE} f
-    JOIN catalog_producttranslation t ON t.id = f.rowid
-    JOIN catalog_product p ON p.id = t.product_id
+    CROSS JOIN catalog_producttranslation t ON t.id = f.rowid
+    CROSS JOIN catalog_product p ON p.id = t.product_id
     WHERE {FTS_TABLE} MATCH %s AND t.shop_id = %s AND t.language = %s AND p.status = 'active'
 """
 
