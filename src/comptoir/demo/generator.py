@@ -282,6 +282,10 @@ def generate_catalog(
             progress(count)
     with transaction.atomic():
         bump_catalog_version(shop.pk)
+    # Fresh planner statistics: without them, right after a bulk load, PostgreSQL guesses
+    # "one row" everywhere and walks the slug index instead of the search index.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     shop.refresh_from_db()
     return GenerationReport(shop, done, variant_count, time.monotonic() - started)
 
