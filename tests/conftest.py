@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import translation
 
 from comptoir.shops.models import Shop
 from tests.factories import ShopFactory, build_catalog
@@ -48,6 +49,14 @@ def _media_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     media = tmp_path_factory.mktemp("media")
     with override_settings(MEDIA_ROOT=str(media)):
         yield media
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    # Services called directly speak the active language; the site's default is French.
+    # Tests read their messages in English unless a request (URL prefix) says otherwise.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
