@@ -150,3 +150,29 @@ def test_the_command_prints_the_addresses_and_the_merchant_login(demo_shop):
     assert "http://127.0.0.1:8123/admin/" in text
     assert "login:    marchand@demo.comptoir.fr" in text
     assert "password: " in text
+
+
+@pytest.mark.django_db
+def test_the_demo_shop_ships_in_france_and_europe_and_has_a_welcome_code(demo_shop):
+    from comptoir.cart import services as cart_services
+    from comptoir.cart.models import Cart
+    from comptoir.checkout.services import quote_cart
+
+    shop, _ = demo_shop
+    variant = (
+        Variant.objects.filter(
+            shop=shop, product__kind=ProductKind.PHYSICAL, track_stock=True, stock_quantity__gt=2
+        )
+        .order_by("pk")
+        .first()
+    )
+    cart = Cart.objects.create(shop=shop)
+    cart_services.add(cart, variant, 1)
+
+    france = quote_cart(cart, country="FR", discount_code="BIENVENUE10")
+    germany = quote_cart(cart, country="DE")
+
+    assert [q.code for q in france.shipping_options] == ["colissimo", "mondial-relay"]
+    assert [q.code for q in germany.shipping_options] == ["colissimo-europe"]
+    assert france.totals.discount == (variant.price / 10).quantize(variant.price)
+    cart.delete()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from decimal import Decimal
 from typing import TextIO
 
 from django.core.files.base import ContentFile
@@ -10,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from tqdm import tqdm
 
+from comptoir.cart.models import Cart
 from comptoir.catalog.images import add_image
 from comptoir.catalog.models import (
     Category,
@@ -29,6 +31,10 @@ from comptoir.catalog.text import html_to_text
 from comptoir.core.exceptions import ComptoirError
 from comptoir.demo import catalog
 from comptoir.demo.pictures import draw_logo, draw_picture
+from comptoir.discounts.models import DiscountCode, DiscountKind
+from comptoir.orders.models import Order
+from comptoir.payments.models import Payment, Refund
+from comptoir.shipping.models import RateKind, ShippingMethod, ShippingZone
 from comptoir.shops.models import Shop
 from comptoir.shops.services import create_shop
 
@@ -64,6 +70,8 @@ def load_demo_shop(*, stdout: TextIO | None = None, seed: int = catalog.SEED) ->
         progress = tqdm(plans, desc="Demo products", unit="product", disable=quiet)
         for plan in progress:
             _create_product(shop, plan, categories[plan.category], brands[plan.brand], seed)
+        _create_shipping(shop)
+        _create_discount_codes(shop)
     seconds = time.perf_counter() - started
     _say(stdout, _summary(shop, seconds))
     return shop
@@ -82,7 +90,13 @@ def delete_demo_shop(*, stdout: TextIO | None = None) -> bool:
     if shop.logo:
         files.append(shop.logo.name)
     # Rows point at each other with PROTECT (category parents, product options): delete
-    # from the leaves up rather than rely on the cascade order.
+    # from the leaves up rather than rely on the cascade order. Orders go first: their
+    # payments protect them, and they protect the shop.
+    orders = Order.objects.filter(shop=shop)
+    Refund.objects.filter(payment__order__in=orders).delete()
+    Payment.objects.filter(order__in=orders).delete()
+    Cart.objects.filter(shop=shop).delete()
+    orders.delete()
     Product.objects.filter(shop=shop).delete()
     for category in Category.objects.filter(shop=shop).order_by("-depth"):
         category.delete()
@@ -94,6 +108,63 @@ def delete_demo_shop(*, stdout: TextIO | None = None) -> bool:
 
 
 # --- steps ------------------------------------------------------------------------------------
+
+
+def _create_shipping(shop: Shop) -> None:
+    """What a small French shop offers: Colissimo at home, Mondial Relay to a pickup
+    point, free from 60 EUR in France; weight bands for the rest of Europe."""
+    france = ShippingZone.objects.create(shop=shop, name="France", countries="FR,MC", position=0)
+    ShippingMethod.objects.create(
+        zone=france,
+        code="colissimo",
+        labels={"fr": "Colissimo à domicile", "en": "Colissimo home delivery"},
+        kind=RateKind.WEIGHT,
+        bands=[[500, "5.90"], [2000, "7.90"], [10000, "12.90"]],
+        free_over=Decimal("60.00"),
+        position=0,
+    )
+    ShippingMethod.objects.create(
+        zone=france,
+        code="mondial-relay",
+        labels={"fr": "Mondial Relay en point relais", "en": "Mondial Relay pickup point"},
+        kind=RateKind.FLAT,
+        price=Decimal("3.90"),
+        free_over=Decimal("45.00"),
+        is_pickup=True,
+        position=1,
+    )
+    europe = ShippingZone.objects.create(
+        shop=shop,
+        name="Europe",
+        countries="BE,LU,DE,NL,AT,IT,ES,PT,IE,DK,SE,FI,PL,CZ,SK,SI,HR,HU,RO,BG,GR,CY,MT,EE,LV,LT",
+        position=1,
+    )
+    ShippingMethod.objects.create(
+        zone=europe,
+        code="colissimo-europe",
+        labels={"fr": "Colissimo Europe", "en": "Colissimo Europe"},
+        kind=RateKind.WEIGHT,
+        bands=[[500, "12.50"], [2000, "16.90"], [10000, "29.90"]],
+        free_over=Decimal("120.00"),
+        position=0,
+    )
+
+
+def _create_discount_codes(shop: Shop) -> None:
+    DiscountCode.objects.create(
+        shop=shop,
+        code="BIENVENUE10",
+        kind=DiscountKind.PERCENTAGE,
+        value=Decimal("10"),
+        per_customer_limit=1,
+    )
+    DiscountCode.objects.create(
+        shop=shop,
+        code="LIVRAISON",
+        kind=DiscountKind.FREE_SHIPPING,
+        minimum_basket=Decimal("30.00"),
+        usage_limit=100,
+    )
 
 
 def _create_shop() -> Shop:
@@ -216,7 +287,9 @@ def _summary(shop: Shop, seconds: float) -> str:
         f"{Category.objects.filter(shop=shop).count()} categories, "
         f"{products.count()} products ({products.filter(is_featured=True).count()} featured), "
         f"{variants.count()} variants ({sold_out} out of stock), {images} images, "
-        f"{shop.brands.count()} brands, {shop.tags.count()} tags."
+        f"{shop.brands.count()} brands, {shop.tags.count()} tags, "
+        f"{ShippingMethod.objects.filter(zone__shop=shop).count()} shipping methods, "
+        f"discount codes {', '.join(shop.discount_codes.values_list('code', flat=True))}."
     )
 
 
