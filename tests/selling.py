@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.management import call_command
 from django.db import connections
+from django.utils import translation
 
 from comptoir.cart import services as cart_services
 from comptoir.cart.models import Cart
@@ -112,6 +113,9 @@ def run_in_threads(calls: Sequence[Callable[[], Any]], *, workers: int = 16) -> 
     started: set[int] = set()
     lock = threading.Lock()
 
+    # Threads start with the default language; they speak the caller's, as a request would.
+    language = translation.get_language()
+
     def run(call: Callable[[], Any]) -> Any:
         ident = threading.get_ident()
         with lock:
@@ -121,6 +125,10 @@ def run_in_threads(calls: Sequence[Callable[[], Any]], *, workers: int = 16) -> 
             with contextlib.suppress(threading.BrokenBarrierError):
                 barrier.wait(timeout=10)
         try:
+            if language is None:
+                translation.deactivate_all()
+            else:
+                translation.activate(language)
             return call()
         except Exception as error:  # noqa: BLE001 - the test inspects it
             return error

@@ -7,6 +7,9 @@ that causes it was committed, and a replayed webhook finds the row already there
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
@@ -50,9 +53,39 @@ def queue(order: Order, kind: str, *, key: str = "", context: dict | None = None
     return True
 
 
+#: An email still unsent this long after it was owed has lost its task: the SMTP server
+#: refused it (the database queue does not retry a failed task) or the worker died mid-send
+#: (its task stays "running" for ever).
+STALE_AFTER = timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+
+
 @task()
 def send_order_email(notification_id: int) -> None:
     deliver(notification_id)
+
+
+@task()
+def retry_unsent_emails() -> int:
+    return requeue_unsent()
+
+
+def requeue_unsent(*, now: datetime | None = None, stale_after: timedelta = STALE_AFTER) -> int:
+    """Enqueue again every email owed for longer than ``stale_after`` and still unsent.
+
+    This makes delivery at-least-once: a worker killed after the SMTP server accepted a
+    message but before ``sent_at`` was written sends it a second time. Both copies carry
+    the same Message-ID, so mail clients show one. Run periodically.
+    """
+    now = now or timezone.now()
+    owed = list(
+        OrderNotification.objects.filter(
+            sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lte=now - stale_after
+        ).values_list("pk", flat=True)
+    )
+    for notification_id in owed:
+        send_order_email.enqueue(notification_id)
+    return len(owed)
 
 
 def deliver(notification_id: int) -> bool:
@@ -72,7 +105,7 @@ def deliver(notification_id: int) -> bool:
         message.send()
     except Exception as error:
         OrderNotification.objects.filter(pk=notification_id).update(last_error=str(error)[:2000])
-        raise  # the task fails and the worker's retry policy applies
+        raise  # the task fails; requeue_unsent() tries again later
     OrderNotification.objects.filter(pk=notification_id).update(
         sent_at=timezone.now(), last_error=""
     )
@@ -98,8 +131,22 @@ def render_message(notification: OrderNotification) -> EmailMultiAlternatives:
         html = render_to_string(f"orders/emails/{notification.kind}.html", context)
     sender = shop.contact_email or settings.DEFAULT_FROM_EMAIL
     message = EmailMultiAlternatives(
-        subject=f"{shop.name} — {subject}", body=text, from_email=sender, to=[order.email],
-        headers={"X-Comptoir-Order": order.reference, "X-Comptoir-Kind": notification.kind},
+        subject=f"{shop.name} — {subject}",
+        body=text,
+        from_email=sender,
+        to=[order.email],
+        headers={
+            "X-Comptoir-Order": order.reference,
+            "X-Comptoir-Kind": notification.kind,
+            "Message-ID": message_id(notification),
+        },
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+def message_id(notification: OrderNotification) -> str:
+    """The same for every sending of one notification, so a re-sent copy is folded into the
+    first by the customer's mail client; derived from the order's secret, not revealing it."""
+    digest = hashlib.sha256(f"{notification.order.token}:{notification.pk}".encode()).hexdigest()
+    return f"<{notification.kind}.{digest[:24]}@comptoir>"

@@ -31,28 +31,36 @@ log = logging.getLogger(__name__)
 
 def create_payment(order: Order, *, provider: str) -> Payment:
     get_provider(provider)
-    return Payment.objects.create(order=order, provider=provider, amount=order.total,
-                                  currency=order.currency)
+    return Payment.objects.create(
+        order=order, provider=provider, amount=order.total, currency=order.currency
+    )
 
 
 def apply_event(provider: str, event: ProviderEvent) -> str:
     """Apply a verified provider event once. Returns what happened, for the log."""
     try:
         with transaction.atomic():
-            WebhookEvent.objects.create(provider=provider, event_id=event.event_id,
-                                        kind=event.kind, payload=event.details)
+            WebhookEvent.objects.create(
+                provider=provider, event_id=event.event_id, kind=event.kind, payload=event.details
+            )
     except IntegrityError:
-        already = WebhookEvent.objects.filter(provider=provider, event_id=event.event_id,
-                                              processed_at__isnull=False).exists()
+        already = WebhookEvent.objects.filter(
+            provider=provider, event_id=event.event_id, processed_at__isnull=False
+        ).exists()
         if already:
             return "duplicate"
     if event.kind == "payment.succeeded":
-        outcome = confirm_payment(event.payment_id, amount=event.amount,
-                                  currency=event.currency, reference=event.reference,
-                                  actor=f"provider:{provider}")
+        outcome = confirm_payment(
+            event.payment_id,
+            amount=event.amount,
+            currency=event.currency,
+            reference=event.reference,
+            actor=f"provider:{provider}",
+        )
     elif event.kind == "payment.failed":
-        outcome = fail_payment(event.payment_id, reason=event.details.get("reason", ""),
-                               actor=f"provider:{provider}")
+        outcome = fail_payment(
+            event.payment_id, reason=event.details.get("reason", ""), actor=f"provider:{provider}"
+        )
     else:
         outcome = "ignored"
     WebhookEvent.objects.filter(provider=provider, event_id=event.event_id).update(
@@ -62,23 +70,31 @@ def apply_event(provider: str, event: ProviderEvent) -> str:
 
 
 @transaction.atomic
-def confirm_payment(payment_id: str, *, amount: Decimal | None, currency: str,
-                    reference: str = "", actor: str) -> str:
-    payment = (Payment.objects.select_for_update().select_related("order")
-               .filter(pk=payment_id).first())
-    if payment is None:
+def confirm_payment(
+    payment_id: str, *, amount: Decimal | None, currency: str, reference: str = "", actor: str
+) -> str:
+    order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).first()
+    if order_id is None:
         log.warning("payment event for unknown payment %s", payment_id)
         return "unknown payment"
+    # The order first, then its payment: the order every other use case locks them in
+    # (cancel_order, refund_order). Payment first deadlocked against a cancellation.
+    order = orders.lock_order(order_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
     if payment.status == PaymentStatus.SUCCEEDED:
         return "already confirmed"
-    order = orders.lock_order(payment.order_id)
     if amount is not None and (amount != payment.amount or currency.upper() != payment.currency):
-        orders.record_event(order, "payment_mismatch", actor=actor,
-                            note=f"provider reported {amount} {currency}, expected "
-                                 f"{payment.amount} {payment.currency}")
+        orders.record_event(
+            order,
+            "payment_mismatch",
+            actor=actor,
+            note=f"provider reported {amount} {currency}, expected "
+            f"{payment.amount} {payment.currency}",
+        )
         return "amount mismatch"
-    duplicate = order.payments.filter(status=PaymentStatus.SUCCEEDED).exclude(
-        pk=payment.pk).exists()
+    duplicate = (
+        order.payments.filter(status=PaymentStatus.SUCCEEDED).exclude(pk=payment.pk).exists()
+    )
     payment.confirmed_at = timezone.now()
     payment.reference = reference or payment.reference
     if duplicate or order.status not in (OrderStatus.PENDING_PAYMENT, *PAID_STATES):
@@ -86,24 +102,33 @@ def confirm_payment(payment_id: str, *, amount: Decimal | None, currency: str,
         return "refunded a duplicate or late payment"
     payment.status = PaymentStatus.SUCCEEDED
     payment.save(update_fields=["status", "confirmed_at", "reference"])
-    orders.record_event(order, "payment_confirmed", actor=actor,
-                        data={"payment": str(payment.pk), "amount": str(payment.amount)})
+    orders.record_event(
+        order,
+        "payment_confirmed",
+        actor=actor,
+        data={"payment": str(payment.pk), "amount": str(payment.amount)},
+    )
     orders.mark_paid(order.pk, actor=actor)
     return "paid"
 
 
-def _refund_unwanted_capture(payment: Payment, order: Order, *, duplicate: bool,
-                             actor: str) -> None:
+def _refund_unwanted_capture(
+    payment: Payment, order: Order, *, duplicate: bool, actor: str
+) -> None:
     """Money captured for an order already paid by another payment, or already cancelled:
     it goes straight back, in full."""
     payment.status = PaymentStatus.DUPLICATE if duplicate else PaymentStatus.SUCCEEDED
     payment.save(update_fields=["status", "confirmed_at", "reference"])
-    refund = Refund.objects.create(payment=payment, amount=payment.amount,
-                                   reason="duplicate or late payment", created_by=actor)
-    orders.record_event(order, "payment_refunded_automatically", actor=actor,
-                        note="a payment arrived for an order already paid or cancelled; "
-                             "it is refunded in full",
-                        data={"payment": str(payment.pk), "refund": str(refund.pk)})
+    refund = Refund.objects.create(
+        payment=payment, amount=payment.amount, reason="duplicate or late payment", created_by=actor
+    )
+    orders.record_event(
+        order,
+        "payment_refunded_automatically",
+        actor=actor,
+        note="a payment arrived for an order already paid or cancelled; it is refunded in full",
+        data={"payment": str(payment.pk), "refund": str(refund.pk)},
+    )
     execute_refund.enqueue(str(refund.pk))
 
 
@@ -134,8 +159,11 @@ def refund_order(order_id: int, *, amount: Decimal, actor: str, reason: str = ""
     order = orders.lock_order(order_id)
     if amount <= 0:
         raise ComptoirError("A refund must be a positive amount.")
-    payments = list(Payment.objects.select_for_update()
-                    .filter(order=order, status=PaymentStatus.SUCCEEDED).order_by("created_at"))
+    payments = list(
+        Payment.objects.select_for_update()
+        .filter(order=order, status=PaymentStatus.SUCCEEDED)
+        .order_by("created_at")
+    )
     available = sum((refundable_amount(p) for p in payments), Decimal(0))
     if amount > available:
         raise ComptoirError(f"At most {available} {order.currency} can still be refunded.")
@@ -144,13 +172,15 @@ def refund_order(order_id: int, *, amount: Decimal, actor: str, reason: str = ""
         share = min(left, refundable_amount(payment))
         if share <= 0:
             continue
-        refund = Refund.objects.create(payment=payment, amount=share, reason=reason,
-                                       created_by=actor)
+        refund = Refund.objects.create(
+            payment=payment, amount=share, reason=reason, created_by=actor
+        )
         refunds.append(refund)
         execute_refund.enqueue(str(refund.pk))
         left -= share
-    orders.record_event(order, "refund_requested", actor=actor, note=reason,
-                        data={"amount": str(amount)})
+    orders.record_event(
+        order, "refund_requested", actor=actor, note=reason, data={"amount": str(amount)}
+    )
     return refunds
 
 
@@ -175,30 +205,43 @@ def perform_refund(refund_id: str) -> str:
     provider = get_provider(refund.payment.provider)
     reference = provider.refund(refund.payment, refund)
     with transaction.atomic():
+        # Order, then payment, then refund: the lock order of refund_order and cancel_order.
+        order = orders.lock_order(refund.payment.order_id)
+        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if refund.status == "succeeded":
             return "already refunded"
         refund.status, refund.reference = "succeeded", reference
         refund.save(update_fields=["status", "reference"])
-        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         payment.refunded_amount += refund.amount
         payment.save(update_fields=["refunded_amount"])
-        order = orders.lock_order(payment.order_id)
         if payment.status == PaymentStatus.DUPLICATE:
             # Money taken by mistake went back; the order itself is unchanged.
-            orders.record_event(order, "duplicate_payment_refunded", actor=refund.created_by,
-                                data={"refund": str(refund.pk), "amount": str(refund.amount)})
+            orders.record_event(
+                order,
+                "duplicate_payment_refunded",
+                actor=refund.created_by,
+                data={"refund": str(refund.pk), "amount": str(refund.amount)},
+            )
             return "refunded"
         order.refunded_amount += refund.amount
         order.save(update_fields=["refunded_amount"])
-        captured = order.payments.filter(status=PaymentStatus.SUCCEEDED).aggregate(
-            s=Sum("amount"))["s"] or Decimal(0)
-        target = (OrderStatus.REFUNDED if order.refunded_amount >= captured
-                  else OrderStatus.PARTIALLY_REFUNDED)
+        captured = order.payments.filter(status=PaymentStatus.SUCCEEDED).aggregate(s=Sum("amount"))[
+            "s"
+        ] or Decimal(0)
+        target = (
+            OrderStatus.REFUNDED
+            if order.refunded_amount >= captured
+            else OrderStatus.PARTIALLY_REFUNDED
+        )
         if order.status != target and can_transition(order.status, target):
             orders.transition(order, target, actor=refund.created_by, note=refund.reason)
-        notifications.queue(order, notifications.Kind.REFUNDED, key=f"refund:{refund.pk}",
-                            context={"amount": str(refund.amount)})
+        notifications.queue(
+            order,
+            notifications.Kind.REFUNDED,
+            key=f"refund:{refund.pk}",
+            context={"amount": str(refund.amount)},
+        )
     return "refunded"
 
 
@@ -207,17 +250,21 @@ def begin_payment(order: Order, *, request: Any, return_url: str, cancel_url: st
     from comptoir.payments.providers.base import StartResult
 
     with transaction.atomic():
-        payment = (Payment.objects.select_for_update()
-                   .filter(order=order, status=PaymentStatus.PENDING)
-                   .order_by("-created_at").first())
+        payment = (
+            Payment.objects.select_for_update()
+            .filter(order=order, status=PaymentStatus.PENDING)
+            .order_by("-created_at")
+            .first()
+        )
         if payment is None:
             return StartResult()
         provider = get_provider(payment.provider)
         resumed = provider.resume(payment)
         if resumed is not None:
             return resumed
-        return provider.start(payment, request=request, return_url=return_url,
-                              cancel_url=cancel_url)
+        return provider.start(
+            payment, request=request, return_url=return_url, cancel_url=cancel_url
+        )
 
 
 def retry_payment(order: Order) -> Payment:

@@ -1,0 +1,103 @@
+"""Stock reservations: all or nothing, back-orders, untracked stock, idempotent moves."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from comptoir.catalog.models import Variant
+from comptoir.inventory import services as inventory
+from comptoir.inventory.exceptions import OutOfStock
+from comptoir.inventory.models import Reservation, ReservationState, StockMovement
+from comptoir.orders.models import Order
+from tests.selling import make_variant
+
+pytestmark = pytest.mark.django_db
+
+
+def order_for(shop, number=1):
+    return Order.objects.create(
+        shop=shop, number=number, email="a@example.org", currency="EUR", payment_method="sandbox"
+    )
+
+
+def stock(variant):
+    variant.refresh_from_db()
+    return variant.stock_quantity, variant.reserved_quantity
+
+
+def test_reserve_is_all_or_nothing(shop):
+    a = make_variant(shop, sku="A", stock=5)
+    b = make_variant(shop, sku="B", stock=1)
+    order = order_for(shop)
+
+    with pytest.raises(OutOfStock) as refused, transaction.atomic():
+        inventory.reserve(
+            order,
+            [
+                inventory.StockRequest(a.pk, 2),
+                inventory.StockRequest(b.pk, 1),
+                inventory.StockRequest(b.pk, 1),
+            ],
+        )
+
+    assert str(refused.value) == "Only 1 left of B."
+    assert (refused.value.sku, refused.value.available) == ("B", 1)
+    assert stock(a) == (5, 0)
+    assert stock(b) == (1, 0)
+    assert Reservation.objects.count() == 0
+
+
+def test_reserve_commit_release_and_put_back(shop):
+    a = make_variant(shop, sku="A", stock=5)
+    paid, dropped = order_for(shop, 1), order_for(shop, 2)
+    with transaction.atomic():
+        inventory.reserve(paid, [inventory.StockRequest(a.pk, 2)])
+        inventory.reserve(dropped, [inventory.StockRequest(a.pk, 3)])
+    assert stock(a) == (5, 5)
+
+    inventory.commit(paid)
+    inventory.commit(paid)  # idempotent
+    inventory.release(dropped)
+    inventory.release(dropped)
+    assert stock(a) == (3, 0)
+    inventory.put_back(paid, a.pk, 1, reason="returned")
+    assert stock(a) == (4, 0)
+    assert list(StockMovement.objects.order_by("pk").values_list("delta", "reason")) == [
+        (-2, "sold"),
+        (1, "returned"),
+    ]
+    assert dict(Reservation.objects.values_list("order_id", "state")) == {
+        paid.pk: ReservationState.COMMITTED,
+        dropped.pk: ReservationState.RELEASED,
+    }
+
+
+def test_back_orders_go_below_zero_and_give_back_exactly(shop):
+    v = make_variant(shop, sku="BO", stock=1, allow_backorder=True)
+    order = order_for(shop)
+    with transaction.atomic():
+        inventory.reserve(order, [inventory.StockRequest(v.pk, 3)])
+    assert stock(v) == (1, 3)
+    inventory.commit(order)
+    assert stock(v) == (-2, 0)
+
+
+def test_untracked_stock_is_never_refused_nor_counted(shop):
+    v = make_variant(shop, sku="FREE", stock=0, track_stock=False)
+    order, other = order_for(shop, 1), order_for(shop, 2)
+    with transaction.atomic():
+        inventory.reserve(order, [inventory.StockRequest(v.pk, 50)])
+        inventory.reserve(other, [inventory.StockRequest(v.pk, 50)])
+    assert stock(v) == (0, 0)
+    assert list(Reservation.objects.values_list("held", flat=True)) == [False, False]
+    inventory.release(order)
+    inventory.commit(other)
+    assert stock(v) == (-50, 0)
+
+
+def test_manual_adjustment_is_recorded(shop):
+    v = make_variant(shop, sku="ADJ", stock=3)
+    inventory.adjust(Variant.objects.get(pk=v.pk), delta=-1, reason="breakage", note="cup")
+    assert stock(v) == (2, 0)
+    assert StockMovement.objects.get().note == "cup"
