@@ -36,6 +36,11 @@ JOBS = [
         timedelta(hours=1),
         "comptoir.orders.tasks.remind_manual_payments",
     ),
+    Job(
+        "orders.retry_unsent_emails",
+        timedelta(minutes=10),
+        "comptoir.orders.notifications.retry_unsent_emails",
+    ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
 

@@ -31,22 +31,34 @@ def next_order_number(shop: Shop) -> int:
     return OrderCounter.objects.select_for_update().get(shop=shop).last_number
 
 
-def record_event(order: Order, kind: str, *, actor: str, note: str = "",
-                 data: dict | None = None, from_status: str = "",
-                 to_status: str = "") -> OrderEvent:
-    return OrderEvent.objects.create(order=order, kind=kind, actor=actor, note=note,
-                                     data=data or {}, from_status=from_status,
-                                     to_status=to_status)
+def record_event(
+    order: Order,
+    kind: str,
+    *,
+    actor: str,
+    note: str = "",
+    data: dict | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        actor=actor,
+        note=note,
+        data=data or {},
+        from_status=from_status,
+        to_status=to_status,
+    )
 
 
-def transition(order: Order, target: str, *, actor: str, note: str = "",
-               data: dict | None = None) -> Order:
+def transition(
+    order: Order, target: str, *, actor: str, note: str = "", data: dict | None = None
+) -> Order:
     """Move ``order`` to ``target`` if the table allows it, with its event row."""
     current = order.status
     if not can_transition(current, target):
-        raise TransitionNotAllowed(
-            f"Order {order.number} cannot go from {current} to {target}."
-        )
+        raise TransitionNotAllowed(f"Order {order.number} cannot go from {current} to {target}.")
     order.status = target
     now = timezone.now()
     fields = ["status"]
@@ -55,8 +67,9 @@ def transition(order: Order, target: str, *, actor: str, note: str = "",
     if target == OrderStatus.CANCELLED:
         order.cancelled_at, fields = now, [*fields, "cancelled_at"]
     order.save(update_fields=fields)
-    record_event(order, "status", actor=actor, note=note, data=data, from_status=current,
-                 to_status=target)
+    record_event(
+        order, "status", actor=actor, note=note, data=data, from_status=current, to_status=target
+    )
     return order
 
 
@@ -114,8 +127,12 @@ def expire_unpaid_orders(*, now=None) -> int:
     for order_id in Order.objects.filter(
         status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now
     ).values_list("pk", flat=True):
-        order = cancel_order(order_id, actor="system", reason="payment not received in time")
-        expired += order.status == OrderStatus.CANCELLED
+        with transaction.atomic():
+            order = lock_order(order_id)
+            if order.status != OrderStatus.PENDING_PAYMENT:
+                continue  # paid or cancelled meanwhile, by another worker or the customer
+            cancel_order(order_id, actor="system", reason="payment not received in time")
+        expired += 1
     return expired
 
 
