@@ -120,8 +120,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA synchronous=NORMAL;"
             "PRAGMA foreign_keys=ON;"
             "PRAGMA temp_store=MEMORY;"
-            "PRAGMA cache_size=-32000;"
-            "PRAGMA mmap_size=268435456;"
+            # 16 MB of page cache per connection, and no memory-mapped I/O: a mapped file
+            # counts in every worker's resident memory, and the kernel's page cache
+            # already keeps the hot pages.
+            "PRAGMA cache_size=-16000;"
         ),
     }
     _db["CONN_MAX_AGE"] = None
