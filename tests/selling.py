@@ -32,6 +32,21 @@ ADDRESS = {
 }
 
 
+# What a shopper types into the checkout form: a guest in Lyon paying by sandbox card.
+CHECKOUT_FORM = {
+    "shipping-first_name": "Jeanne",
+    "shipping-last_name": "Martin",
+    "shipping-line1": "12 rue des Lilas",
+    "shipping-postal_code": "69003",
+    "shipping-city": "Lyon",
+    "shipping-country": "FR",
+    "billing_same": "on",
+    "shipping_method": "colissimo",
+    "payment_method": "sandbox",
+    "discount_code": "",
+}
+
+
 def add_flat_shipping(
     shop: Shop,
     *,

@@ -25,7 +25,7 @@ from comptoir.payments import services as payments
 from comptoir.payments.models import Payment, PaymentStatus
 from comptoir.sandbox_psp.models import SandboxIntent
 from comptoir.shipping.models import RateKind, ShippingMethod
-from tests.selling import add_flat_shipping, make_variant
+from tests.selling import CHECKOUT_FORM, add_flat_shipping, make_variant
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +68,7 @@ def form_data(client: Client, **overrides: str) -> dict[str, str]:
     cart = page.context["cart"]
     data = {
         "email": "Jeanne@Example.org",
-        "shipping-first_name": "Jeanne",
-        "shipping-last_name": "Martin",
-        "shipping-line1": "12 rue des Lilas",
-        "shipping-postal_code": "69003",
-        "shipping-city": "Lyon",
-        "shipping-country": "FR",
-        "billing_same": "on",
-        "shipping_method": "colissimo",
-        "payment_method": "sandbox",
-        "discount_code": "",
+        **CHECKOUT_FORM,
         "cart": str(cart.pk),
         "cart_version": str(cart.version),
         "quoted": page.context["quoted"],

@@ -31,7 +31,14 @@ from comptoir.sandbox_psp import api as sandbox
 from tests.reliability.smtp import free_port
 from tests.reliability.test_concurrency import _paid_intent
 from tests.reliability.test_crashes import environment
-from tests.selling import add_flat_shipping, details, make_cart, make_variant, run_in_threads
+from tests.selling import (
+    CHECKOUT_FORM,
+    add_flat_shipping,
+    details,
+    make_cart,
+    make_variant,
+    run_in_threads,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -144,16 +151,7 @@ class Shopper:
             {
                 **self.form,
                 "email": self.email,
-                "shipping-first_name": "Jeanne",
-                "shipping-last_name": "Martin",
-                "shipping-line1": "12 rue des Lilas",
-                "shipping-postal_code": "69003",
-                "shipping-city": "Lyon",
-                "shipping-country": "FR",
-                "billing_same": "on",
-                "shipping_method": "colissimo",
-                "payment_method": "sandbox",
-                "discount_code": "",
+                **CHECKOUT_FORM,
                 "action": "place",
             },
         )

@@ -192,7 +192,7 @@ STORAGES = {
 }
 WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 60
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "customers:login"
 
 # Security: strict in production, relaxed only where a local demo over plain HTTP needs it.
 SESSION_COOKIE_HTTPONLY = True

@@ -36,3 +36,30 @@ def check_comptoir_settings(app_configs: Any, **kwargs: Any) -> list[Error | War
             )
         )
     return problems
+
+
+@register()
+def check_payment_providers(app_configs: Any, **kwargs: Any) -> list[Error | Warning]:
+    from django.utils.module_loading import import_string
+
+    from comptoir.payments.providers.base import PaymentProvider
+
+    problems: list[Error | Warning] = []
+    providers = settings.COMPTOIR_PAYMENT_PROVIDERS
+    if not providers:
+        problems.append(
+            Error("COMPTOIR_PAYMENT_PROVIDERS offers no way to pay", id="comptoir.E004")
+        )
+    for code, spec in providers.items():
+        try:
+            provider_class = import_string(spec["class"])
+        except (ImportError, KeyError) as error:
+            problems.append(
+                Error(f"payment provider {code!r} cannot be loaded: {error}", id="comptoir.E005")
+            )
+            continue
+        if not issubclass(provider_class, PaymentProvider):
+            problems.append(
+                Error(f"payment provider {code!r} is not a PaymentProvider", id="comptoir.E005")
+            )
+    return problems
