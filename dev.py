@@ -36,24 +36,27 @@ def run(*command: str | Path, env: dict[str, str] | None = None) -> int:
 
 
 def ensure_venv(extras: str) -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (this file runs before any install)
         sys.exit(f"Comptoir needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not (BIN / "python").exists():
         say(f"creating the virtual environment in {VENV}")
         try:
             venv.EnvBuilder(with_pip=True).create(VENV)
         except Exception as error:  # Debian ships venv's pip separately
-            sys.exit(f"Could not create a virtual environment ({error}).\n"
-                     "On Debian or Ubuntu, install it with: sudo apt-get install python3-venv")
+            sys.exit(
+                f"Could not create a virtual environment ({error}).\n"
+                "On Debian or Ubuntu, install it with: sudo apt-get install python3-venv"
+            )
     stamp = VENV / f".installed-{extras or 'base'}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
     say("installing Comptoir and its dependencies" + (f" [{extras}]" if extras else ""))
     target = f".[{extras}]" if extras else "."
-    if run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip") != 0 or run(
-        BIN / "python", "-m", "pip", "install", "--quiet", "-e", target
-    ) != 0:
+    if (
+        run(BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip") != 0
+        or run(BIN / "python", "-m", "pip", "install", "--quiet", "-e", target) != 0
+    ):
         sys.exit("Installing the dependencies failed; see the messages above.")
     stamp.write_text(digest)
 
@@ -73,8 +76,10 @@ def ensure_chromium() -> str | None:
     say("installing Debian's chromium for the browser tests")
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     subprocess.call([*sudo, "apt-get", "update", "-qq"])
-    subprocess.call([*sudo, "apt-get", "install", "-y", "-qq", "chromium"],
-                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.call(
+        [*sudo, "apt-get", "install", "-y", "-qq", "chromium"],
+        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+    )
     return shutil.which("chromium")
 
 
@@ -90,6 +95,12 @@ def test(args: list[str]) -> int:
     if chromium:
         env["COMPTOIR_CHROMIUM"] = chromium
     env.pop("DATABASE_URL", None)
+    say("checking the code style (ruff)")
+    if (
+        run(BIN / "ruff", "check", "--quiet", ".") != 0
+        or run(BIN / "ruff", "format", "--check", "--quiet", ".") != 0
+    ):
+        return 1
     say("running the suite on SQLite")
     status = run(BIN / "python", "-m", "pytest", *args, env=env)
     if status not in (0, 5):
@@ -103,8 +114,10 @@ def test(args: list[str]) -> int:
         say("PostgreSQL is not reachable on 127.0.0.1:5432, and CI requires it")
         return 1
     else:
-        say("PostgreSQL is not reachable on 127.0.0.1:5432: its run is SKIPPED. "
-            "Start PostgreSQL (or set COMPTOIR_TEST_POSTGRES_URL) to run it.")
+        say(
+            "PostgreSQL is not reachable on 127.0.0.1:5432: its run is SKIPPED. "
+            "Start PostgreSQL (or set COMPTOIR_TEST_POSTGRES_URL) to run it."
+        )
     return 0 if status == 5 else status
 
 

@@ -35,8 +35,11 @@ def purchasable_variant(shop: Shop, variant_id: object) -> Variant:
         pk = int(str(variant_id))
     except ValueError:
         raise CartError(_("This product does not exist.")) from None
-    variant = (Variant.objects.select_related("product")
-               .filter(pk=pk, shop=shop, product__status=ProductStatus.ACTIVE).first())
+    variant = (
+        Variant.objects.select_related("product")
+        .filter(pk=pk, shop=shop, product__status=ProductStatus.ACTIVE)
+        .first()
+    )
     if variant is None:
         raise CartError(_("This product is no longer sold."))
     return variant
@@ -73,8 +76,7 @@ def add(cart: Cart, variant: Variant, quantity: int) -> CartLine:
 @transaction.atomic
 def set_quantity(cart: Cart, line_id: int, quantity: int) -> None:
     """Change a line; 0 removes it."""
-    line = CartLine.objects.select_related("variant__product").filter(cart=cart,
-                                                                      pk=line_id).first()
+    line = CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
     if line is None:
         raise CartError(_("This line is no longer in your basket."))
     if quantity == 0:

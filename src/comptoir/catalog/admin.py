@@ -56,8 +56,7 @@ def save_shop_scoped_formset(form: Any, formset: Any) -> None:
     for obj in instances:
         obj.shop_id = parent.shop_id
         if isinstance(obj, ProductTranslation | CategoryTranslation):
-            owner = Q(product=parent) if isinstance(obj, ProductTranslation) else Q(
-                category=parent)
+            owner = Q(product=parent) if isinstance(obj, ProductTranslation) else Q(category=parent)
             obj.slug = services.unique_slug(
                 type(obj), parent.shop_id, obj.language, obj.slug or obj.name, exclude=owner
             )
@@ -79,8 +78,17 @@ class ProductTranslationInline(admin.StackedInline):
 class VariantForm(forms.ModelForm):
     class Meta:
         model = Variant
-        fields = ["sku", "gtin", "price", "compare_at_price", "weight_grams", "track_stock",
-                  "stock_quantity", "option_values", "position"]
+        fields = [
+            "sku",
+            "gtin",
+            "price",
+            "compare_at_price",
+            "weight_grams",
+            "track_stock",
+            "stock_quantity",
+            "option_values",
+            "position",
+        ]
 
     def clean_gtin(self) -> str:
         from comptoir.core.exceptions import ComptoirError
@@ -190,8 +198,17 @@ class ProductAdmin(ShopScopedAdmin):
     list_per_page = 50
     date_hierarchy = None
     inlines = [ProductTranslationInline, VariantInline, ProductImageInline]
-    fields = ["shop", "status", "kind", "category", "brand", "tags", "vat_class", "is_featured",
-              "allow_backorder"]
+    fields = [
+        "shop",
+        "status",
+        "kind",
+        "category",
+        "brand",
+        "tags",
+        "vat_class",
+        "is_featured",
+        "allow_backorder",
+    ]
     actions = ["make_active", "make_archived"]
 
     def get_queryset(self, request: HttpRequest) -> Any:
@@ -209,7 +226,9 @@ class ProductAdmin(ShopScopedAdmin):
         super().save_related(request, form, formsets, change)
         product = form.instance
         new_images = [
-            image for formset in formsets if formset.model is ProductImage
+            image
+            for formset in formsets
+            if formset.model is ProductImage
             for image in formset.new_objects
         ]
         services.product_changed(product)

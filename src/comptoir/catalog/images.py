@@ -69,11 +69,16 @@ def add_image(
         position = product.images.count()
     stem = PurePosixPath(filename).stem[:80] or "image"
     image = ProductImage(
-        product=product, alt=alt or {}, source_url=source_url, position=position,
-        width=width, height=height,
+        product=product,
+        alt=alt or {},
+        source_url=source_url,
+        position=position,
+        width=width,
+        height=height,
     )
-    image.original.save(f"{stem}{PurePosixPath(filename).suffix.lower()}", ContentFile(data),
-                        save=False)
+    image.original.save(
+        f"{stem}{PurePosixPath(filename).suffix.lower()}", ContentFile(data), save=False
+    )
     image.save()
     if process_now:
         make_renditions(image)
@@ -94,7 +99,7 @@ def fetch_image(url: str) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "Comptoir image fetcher"})
     limit = settings.COMPTOIR_IMAGE_MAX_BYTES
     try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:
             content_type = response.headers.get_content_type()
             if not content_type.startswith("image/"):
                 raise ComptoirError(f"{url}: the server sent {content_type}, not an image.")
@@ -125,8 +130,10 @@ def make_renditions(image: ProductImage) -> dict[str, str]:
             break
         target = min(width, source.width)
         height = round(source.height * target / source.width)
-        resized = source if target == source.width else source.resize(
-            (target, height), Image.Resampling.LANCZOS
+        resized = (
+            source
+            if target == source.width
+            else source.resize((target, height), Image.Resampling.LANCZOS)
         )
         buffer = io.BytesIO()
         resized.save(buffer, "WEBP", quality=80, method=4)

@@ -96,7 +96,11 @@ class Tag(models.Model):
 class Category(TimeStampedModel):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="categories")
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent"),
     )
     # Materialised path of primary keys, "/3/17/": a subtree is one indexed prefix query.
@@ -197,16 +201,27 @@ class Product(TimeStampedModel):
         _("status"), max_length=16, choices=ProductStatus.choices, default=ProductStatus.DRAFT
     )
     category = models.ForeignKey(
-        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="products",
+        Category,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="products",
         verbose_name=_("category"),
     )
     brand = models.ForeignKey(
-        Brand, on_delete=models.SET_NULL, null=True, blank=True, related_name="products",
+        Brand,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="products",
         verbose_name=_("brand"),
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="products", verbose_name=_("tags"))
     options = models.ManyToManyField(
-        Option, through="ProductOption", blank=True, related_name="products",
+        Option,
+        through="ProductOption",
+        blank=True,
+        related_name="products",
         verbose_name=_("options"),
     )
     vat_class = models.CharField(
@@ -214,7 +229,8 @@ class Product(TimeStampedModel):
     )
     is_featured = models.BooleanField(_("featured on the home page"), default=False)
     allow_backorder = models.BooleanField(
-        _("sell when out of stock"), default=False,
+        _("sell when out of stock"),
+        default=False,
         help_text=_("Take orders past zero stock; the storefront says 'on back-order'."),
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
@@ -225,7 +241,11 @@ class Product(TimeStampedModel):
     sales_count = models.PositiveIntegerField(default=0, editable=False)
     in_stock = models.BooleanField(default=True, editable=False)
     cover_image = models.ForeignKey(
-        "ProductImage", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "ProductImage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         editable=False,
     )
 
@@ -233,8 +253,12 @@ class Product(TimeStampedModel):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         indexes = [
-            models.Index(fields=["shop", "status", "category", "min_price"], name="product_cat_price"),
-            models.Index(fields=["shop", "status", "category", "-published_at"], name="product_cat_new"),
+            models.Index(
+                fields=["shop", "status", "category", "min_price"], name="product_cat_price"
+            ),
+            models.Index(
+                fields=["shop", "status", "category", "-published_at"], name="product_cat_new"
+            ),
             # Covers the "best sellers" order whole, ties included: no table lookups to sort.
             models.Index(
                 fields=["shop", "status", "category", "-sales_count", "-published_at"],
@@ -257,8 +281,9 @@ class ProductTranslation(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     name = models.CharField(_("name"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=220, blank=True,
-                            help_text=_("Left blank, it is made from the name."))
+    slug = models.SlugField(
+        _("slug"), max_length=220, blank=True, help_text=_("Left blank, it is made from the name.")
+    )
     description = models.TextField(
         _("description"), blank=True, help_text=_("Sanitised HTML: formatting and links only.")
     )
@@ -275,7 +300,9 @@ class ProductTranslation(models.Model):
             models.UniqueConstraint(
                 fields=["product", "language"], name="product_one_translation_per_language"
             ),
-            models.UniqueConstraint(fields=["shop", "language", "slug"], name="product_unique_slug"),
+            models.UniqueConstraint(
+                fields=["shop", "language", "slug"], name="product_unique_slug"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -293,6 +320,9 @@ class ProductOption(models.Model):
             models.UniqueConstraint(fields=["product", "option"], name="product_option_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.option_id}"
+
 
 class Variant(TimeStampedModel):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
@@ -301,7 +331,10 @@ class Variant(TimeStampedModel):
     gtin = models.CharField(_("GTIN / EAN"), max_length=14, blank=True)
     price = models.DecimalField(_("price"), **PRICE)
     compare_at_price = models.DecimalField(
-        _("compare-at price"), **PRICE, null=True, blank=True,
+        _("compare-at price"),
+        **PRICE,
+        null=True,
+        blank=True,
         help_text=_("The former price, shown struck through."),
     )
     weight_grams = models.PositiveIntegerField(_("weight (g)"), null=True, blank=True)
@@ -355,6 +388,9 @@ class ProductImage(models.Model):
         verbose_name = _("image")
         verbose_name_plural = _("images")
         ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.original.name
 
     def alt_text(self, language: str | None = None, fallback: str = "") -> str:
         return pick_label(self.alt, language, fallback)

@@ -88,7 +88,7 @@ def update_category_path(category: Category) -> None:
     Category.objects.filter(pk=category.pk).update(path=category.path, depth=category.depth)
     if old_path and old_path != category.path:
         for child in Category.objects.filter(path__startswith=old_path).exclude(pk=category.pk):
-            child.path = category.path + child.path[len(old_path):]
+            child.path = category.path + child.path[len(old_path) :]
             child.depth = child.path.count("/") - 2
             child.save(update_fields=["path", "depth"])
 
@@ -98,7 +98,10 @@ def save_category_translations(
 ) -> None:
     for language, data in translations.items():
         slug = unique_slug(
-            CategoryTranslation, category.shop_id, language, data.slug or data.name,
+            CategoryTranslation,
+            category.shop_id,
+            language,
+            data.slug or data.name,
             exclude=Q(category=category),
         )
         CategoryTranslation.objects.update_or_create(
@@ -206,7 +209,10 @@ def save_product_translations(
         if not data.name.strip():
             raise ComptoirError(f"The product name in {language} is empty.")
         slug = unique_slug(
-            ProductTranslation, product.shop_id, language, data.slug or data.name,
+            ProductTranslation,
+            product.shop_id,
+            language,
+            data.slug or data.name,
             exclude=Q(product=product),
         )
         description = sanitize_html(data.description)
@@ -221,9 +227,7 @@ def save_product_translations(
                 "meta_title": data.meta_title[:70],
                 "meta_description": data.meta_description[:160],
                 "search_name": normalize_for_search(f"{data.name} {brand}"),
-                "search_body": normalize_for_search(
-                    f"{html_to_text(description)} {tags} {skus}"
-                ),
+                "search_body": normalize_for_search(f"{html_to_text(description)} {tags} {skus}"),
             },
         )
 
@@ -264,8 +268,11 @@ def product_changed(product: Product) -> None:
     """Called by the back office after it saved a product and its inlines."""
     translations = {
         t.language: TranslationInput(
-            name=t.name, slug=t.slug, description=t.description,
-            meta_title=t.meta_title, meta_description=t.meta_description,
+            name=t.name,
+            slug=t.slug,
+            description=t.description,
+            meta_title=t.meta_title,
+            meta_description=t.meta_description,
         )
         for t in product.translations.all()
     }
@@ -349,7 +356,8 @@ def ensure_options(
             value = variant.options.get(code)
             if value:
                 OptionValue.objects.get_or_create(
-                    option=option, code=make_slug(value, 80),
+                    option=option,
+                    code=make_slug(value, 80),
                     defaults={"labels": {"fr": value, "en": value}},
                 )
     return options

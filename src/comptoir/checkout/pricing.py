@@ -124,8 +124,14 @@ def price_order(
         raise ValueError("shipping cannot be negative")
     shares = allocate(discount, priced_amounts, currency)
     priced = [
-        PricedLine(line.key, line.quantity, quantize(line.unit_price, currency), amount,
-                   share, line.vat_rate)
+        PricedLine(
+            line.key,
+            line.quantity,
+            quantize(line.unit_price, currency),
+            amount,
+            share,
+            line.vat_rate,
+        )
         for line, amount, share in zip(lines, priced_amounts, shares, strict=True)
     ]
 
@@ -138,8 +144,9 @@ def price_order(
             bases[rate] += shipping
         else:
             rates = sorted(bases)
-            for rate, share in zip(rates, allocate(shipping, [bases[r] for r in rates],
-                                                   currency), strict=True):
+            for rate, share in zip(
+                rates, allocate(shipping, [bases[r] for r in rates], currency), strict=True
+            ):
                 bases[rate] += share
 
     vat_lines = []

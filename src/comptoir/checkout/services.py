@@ -68,30 +68,43 @@ class Quote:
     needs_shipping: bool
 
 
-def quote_cart(cart: Cart, *, country: str, shipping_method: str = "",
-               discount_code: str = "", email: str = "") -> Quote:
+def quote_cart(
+    cart: Cart, *, country: str, shipping_method: str = "", discount_code: str = "", email: str = ""
+) -> Quote:
     """Price the basket for ``country``; raise CheckoutError with a message to show."""
     shop = cart.shop
     lines = list(
         cart.lines.select_related("variant__product").filter(
-            variant__product__status=ProductStatus.ACTIVE)
+            variant__product__status=ProductStatus.ACTIVE
+        )
     )
     if not lines:
         raise CheckoutError(_("Your basket is empty."))
     needs_shipping = any(line.variant.product.kind == ProductKind.PHYSICAL for line in lines)
     weight = sum((line.variant.weight_grams or 0) * line.quantity for line in lines)
     inputs = [
-        LineInput(line.pk, line.variant.price, line.quantity,
-                  vat_rate(line.variant.product.vat_class, destination=country,
-                           origin=shop.country, oss=shop.oss_registered))
+        LineInput(
+            line.pk,
+            line.variant.price,
+            line.quantity,
+            vat_rate(
+                line.variant.product.vat_class,
+                destination=country,
+                origin=shop.country,
+                oss=shop.oss_registered,
+            ),
+        )
         for line in lines
     ]
     goods = sum((i.unit_price * i.quantity for i in inputs), Decimal(0))
     effect = None
     if discount_code.strip():
         effect = discounts.find_code(shop, discount_code, goods_amount=goods, email=email)
-    options = (shipping.available_methods(shop, country, weight_grams=weight,
-                                          goods_amount=goods) if needs_shipping else [])
+    options = (
+        shipping.available_methods(shop, country, weight_grams=weight, goods_amount=goods)
+        if needs_shipping
+        else []
+    )
     choice = None
     if needs_shipping:
         if not options:
@@ -104,8 +117,11 @@ def quote_cart(cart: Cart, *, country: str, shipping_method: str = "",
     if effect and effect.free_shipping:
         shipping_price = Decimal(0)
     totals = price_order(
-        inputs, currency=shop.currency, prices_include_tax=shop.prices_include_tax,
-        shipping=shipping_price, discount=effect.goods_discount if effect else Decimal(0),
+        inputs,
+        currency=shop.currency,
+        prices_include_tax=shop.prices_include_tax,
+        shipping=shipping_price,
+        discount=effect.goods_discount if effect else Decimal(0),
     )
     return Quote(totals, lines, options, choice, effect, weight, needs_shipping)
 
@@ -116,12 +132,18 @@ def place_order(cart: Cart, details: CheckoutDetails) -> Order:
         if cart.order_id:
             return Order.objects.get(pk=cart.order_id)
         if details.cart_version is not None and details.cart_version != cart.version:
-            raise StaleCart(_("Your basket changed in another window; please check it "
-                              "before ordering."))
+            raise StaleCart(
+                _("Your basket changed in another window; please check it before ordering.")
+            )
         provider = get_provider(details.payment_method)
         country = (details.shipping_address.get("country") or "FR").upper()
-        quote = quote_cart(cart, country=country, shipping_method=details.shipping_method,
-                           discount_code=details.discount_code, email=details.email)
+        quote = quote_cart(
+            cart,
+            country=country,
+            shipping_method=details.shipping_method,
+            discount_code=details.discount_code,
+            email=details.email,
+        )
         shop = cart.shop
         totals = quote.totals
         order = Order.objects.create(
@@ -137,8 +159,9 @@ def place_order(cart: Cart, details: CheckoutDetails) -> Order:
             shipping_country=country,
             shipping_method=quote.shipping_choice.method.label if quote.shipping_choice else "",
             shipping_method_code=quote.shipping_choice.code if quote.shipping_choice else "",
-            pickup_point=details.pickup_point if (
-                quote.shipping_choice and quote.shipping_choice.method.is_pickup) else {},
+            pickup_point=details.pickup_point
+            if (quote.shipping_choice and quote.shipping_choice.method.is_pickup)
+            else {},
             payment_method=provider.code,
             discount_code=quote.discount.code.code if quote.discount else "",
             goods_amount=totals.goods,
@@ -147,19 +170,26 @@ def place_order(cart: Cart, details: CheckoutDetails) -> Order:
             total_net=totals.total_net,
             total_vat=totals.total_vat,
             total=totals.total,
-            vat_breakdown=[{"rate": str(v.rate), "net": str(v.net), "vat": str(v.vat),
-                            "gross": str(v.gross)} for v in totals.vat_lines],
+            vat_breakdown=[
+                {"rate": str(v.rate), "net": str(v.net), "vat": str(v.vat), "gross": str(v.gross)}
+                for v in totals.vat_lines
+            ],
             reserved_until=orders.reservation_deadline(provider.reservation_minutes),
             client_ip=details.client_ip,
         )
         by_key = {line.key: line for line in totals.lines}
         OrderLine.objects.bulk_create(
             OrderLine(
-                order=order, variant=cart_line.variant, kind=cart_line.variant.product.kind,
+                order=order,
+                variant=cart_line.variant,
+                kind=cart_line.variant.product.kind,
                 product_name=str(cart_line.variant.product)[:200],
-                variant_label=variant_label(cart_line.variant), sku=cart_line.variant.sku,
-                quantity=cart_line.quantity, unit_price=by_key[cart_line.pk].unit_price,
-                amount=by_key[cart_line.pk].amount, discount=by_key[cart_line.pk].discount,
+                variant_label=variant_label(cart_line.variant),
+                sku=cart_line.variant.sku,
+                quantity=cart_line.quantity,
+                unit_price=by_key[cart_line.pk].unit_price,
+                amount=by_key[cart_line.pk].amount,
+                discount=by_key[cart_line.pk].discount,
                 vat_rate=by_key[cart_line.pk].vat_rate,
                 weight_grams=cart_line.variant.weight_grams or 0,
             )
@@ -167,18 +197,22 @@ def place_order(cart: Cart, details: CheckoutDetails) -> Order:
         )
         if quote.discount:
             discounts.claim_usage(quote.discount.code, order)
-        inventory.reserve(order, [inventory.StockRequest(line.variant_id, line.quantity)
-                                  for line in quote.lines])
+        inventory.reserve(
+            order, [inventory.StockRequest(line.variant_id, line.quantity) for line in quote.lines]
+        )
         payment = payments.create_payment(order, provider=provider.code)
-        orders.record_event(order, "placed", actor=details.email,
-                            data={"payment": str(payment.pk)})
+        orders.record_event(order, "placed", actor=details.email, data={"payment": str(payment.pk)})
         cart.order = order
         cart.save(update_fields=["order"])
         notifications.queue(order, notifications.Kind.ORDER_RECEIVED)
         if provider.is_manual:
-            notifications.queue(order, notifications.Kind.PAYMENT_INSTRUCTIONS,
-                                context=provider.start(payment, request=None, return_url="",
-                                                       cancel_url="").instructions)
+            notifications.queue(
+                order,
+                notifications.Kind.PAYMENT_INSTRUCTIONS,
+                context=provider.start(
+                    payment, request=None, return_url="", cancel_url=""
+                ).instructions,
+            )
         return order
 
 

@@ -27,8 +27,7 @@ class DiscountCode(models.Model):
     ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
     minimum_basket = models.DecimalField(_("minimum basket"), **AMOUNT, null=True, blank=True)
     usage_limit = models.PositiveIntegerField(_("total uses allowed"), null=True, blank=True)
-    per_customer_limit = models.PositiveIntegerField(_("uses per customer"), null=True,
-                                                     blank=True)
+    per_customer_limit = models.PositiveIntegerField(_("uses per customer"), null=True, blank=True)
     # Counted in the transaction that places the order, under a row lock: never past the
     # limit, however many checkouts run at once.
     times_used = models.PositiveIntegerField(_("times used"), default=0, editable=False)
@@ -50,3 +49,6 @@ class DiscountUsage(models.Model):
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="discount_usage")
     email = models.EmailField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.code_id} for order {self.order_id}"

@@ -29,8 +29,9 @@ class DiscountEffect:
     free_shipping: bool
 
 
-def find_code(shop: Shop, raw: str, *, goods_amount: Decimal, email: str = "",
-              now: datetime | None = None) -> DiscountEffect:
+def find_code(
+    shop: Shop, raw: str, *, goods_amount: Decimal, email: str = "", now: datetime | None = None
+) -> DiscountEffect:
     """Check a code typed by the shopper; say plainly why it does not apply."""
     now = now or timezone.now()
     text = (raw or "").strip()
@@ -52,9 +53,13 @@ def find_code(shop: Shop, raw: str, *, goods_amount: Decimal, email: str = "",
         used = DiscountUsage.objects.filter(code=code, email__iexact=email).count()
         if used >= code.per_customer_limit:
             raise DiscountRefused(
-                _("You have already used the code %(code)s.") % {"code": code.code})
-    return DiscountEffect(code, goods_discount(code, goods_amount, shop.currency),
-                          code.kind == DiscountKind.FREE_SHIPPING)
+                _("You have already used the code %(code)s.") % {"code": code.code}
+            )
+    return DiscountEffect(
+        code,
+        goods_discount(code, goods_amount, shop.currency),
+        code.kind == DiscountKind.FREE_SHIPPING,
+    )
 
 
 def goods_discount(code: DiscountCode, goods_amount: Decimal, currency: str) -> Decimal:
@@ -78,7 +83,8 @@ def claim_usage(code: DiscountCode, order: Order) -> None:
         used = DiscountUsage.objects.filter(code=code, email__iexact=order.email).count()
         if used >= code.per_customer_limit:
             raise DiscountRefused(
-                _("You have already used the code %(code)s.") % {"code": code.code})
+                _("You have already used the code %(code)s.") % {"code": code.code}
+            )
     DiscountUsage.objects.create(code=code, order=order, email=order.email.lower())
 
 
@@ -87,5 +93,6 @@ def release_usage(order: Order) -> None:
     if usage is None:
         return
     DiscountCode.objects.filter(pk=usage.code_id, times_used__gt=0).update(
-        times_used=F("times_used") - 1)
+        times_used=F("times_used") - 1
+    )
     usage.delete()

@@ -55,11 +55,14 @@ def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
             available = max(0, available_quantity(variant))
             raise OutOfStock(
                 _("Only %(n)s left of %(sku)s.") % {"n": available, "sku": variant.sku}
-                if available else _("%(sku)s is no longer available.") % {"sku": variant.sku},
-                sku=variant.sku, available=available,
+                if available
+                else _("%(sku)s is no longer available.") % {"sku": variant.sku},
+                sku=variant.sku,
+                available=available,
             )
-        Reservation.objects.create(variant_id=variant_id, order=order, quantity=quantity,
-                                   held=holds)
+        Reservation.objects.create(
+            variant_id=variant_id, order=order, quantity=quantity, held=holds
+        )
     _after_stock_change(merged)
 
 
@@ -69,11 +72,15 @@ def commit(order: Order) -> None:
     for reservation in _locked_reservations(order):
         Variant.objects.filter(pk=reservation.variant_id).update(
             stock_quantity=F("stock_quantity") - reservation.quantity,
-            reserved_quantity=F("reserved_quantity") - (reservation.quantity
-                                                        if reservation.held else 0),
+            reserved_quantity=F("reserved_quantity")
+            - (reservation.quantity if reservation.held else 0),
         )
-        StockMovement.objects.create(variant_id=reservation.variant_id,
-                                     delta=-reservation.quantity, reason="sold", order=order)
+        StockMovement.objects.create(
+            variant_id=reservation.variant_id,
+            delta=-reservation.quantity,
+            reason="sold",
+            order=order,
+        )
         reservation.state = ReservationState.COMMITTED
         reservation.save(update_fields=["state"])
         changed[reservation.variant_id] = reservation.quantity
@@ -97,8 +104,7 @@ def release(order: Order) -> None:
 def put_back(order: Order, variant_id: int, quantity: int, *, reason: str) -> None:
     """Sold units come back (cancellation after payment, refund with return)."""
     Variant.objects.filter(pk=variant_id).update(stock_quantity=F("stock_quantity") + quantity)
-    StockMovement.objects.create(variant_id=variant_id, delta=quantity, reason=reason,
-                                 order=order)
+    StockMovement.objects.create(variant_id=variant_id, delta=quantity, reason=reason, order=order)
     _after_stock_change({variant_id: quantity})
 
 

@@ -36,15 +36,32 @@ class ReadOnlyInline(admin.TabularInline):
 
 class LineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["sku", "product_name", "variant_label", "quantity", "unit_price", "amount",
-              "discount", "vat_rate", "refunded_quantity"]
+    fields = [
+        "sku",
+        "product_name",
+        "variant_label",
+        "quantity",
+        "unit_price",
+        "amount",
+        "discount",
+        "vat_rate",
+        "refunded_quantity",
+    ]
     readonly_fields = fields
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ["provider", "status", "amount", "refunded_amount", "reference", "created_at",
-              "confirmed_at", "failure_reason"]
+    fields = [
+        "provider",
+        "status",
+        "amount",
+        "refunded_amount",
+        "reference",
+        "created_at",
+        "confirmed_at",
+        "failure_reason",
+    ]
     readonly_fields = fields
 
 
@@ -56,15 +73,26 @@ class EventInline(ReadOnlyInline):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(label=gettext_lazy("Amount to refund"), min_value=Decimal("0.01"),
-                                max_digits=12, decimal_places=2)
+    amount = forms.DecimalField(
+        label=gettext_lazy("Amount to refund"),
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+    )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "created_at", "email", "status", "payment_method", "total",
-                    "shipping_country"]
+    list_display = [
+        "number",
+        "created_at",
+        "email",
+        "status",
+        "payment_method",
+        "total",
+        "shipping_country",
+    ]
     list_filter = ["status", "payment_method", "created_at", "shop"]
     search_fields = ["=number", "email"]
     date_hierarchy = "created_at"
@@ -72,12 +100,34 @@ class OrderAdmin(admin.ModelAdmin):
     list_per_page = 50
     inlines = [LineInline, PaymentInline, EventInline]
     actions = ["mark_payment_received", "cancel_orders"]
-    readonly_fields = ["shop", "number", "status", "email", "language", "currency",
-                       "customer", "shipping_address", "billing_address", "shipping_method",
-                       "pickup_point", "payment_method", "discount_code", "goods_amount",
-                       "discount_amount", "shipping_amount", "total_net", "total_vat", "total",
-                       "vat_breakdown", "refunded_amount", "created_at", "paid_at",
-                       "cancelled_at", "reserved_until", "client_ip"]
+    readonly_fields = [
+        "shop",
+        "number",
+        "status",
+        "email",
+        "language",
+        "currency",
+        "customer",
+        "shipping_address",
+        "billing_address",
+        "shipping_method",
+        "pickup_point",
+        "payment_method",
+        "discount_code",
+        "goods_amount",
+        "discount_amount",
+        "shipping_amount",
+        "total_net",
+        "total_vat",
+        "total",
+        "vat_breakdown",
+        "refunded_amount",
+        "created_at",
+        "paid_at",
+        "cancelled_at",
+        "reserved_until",
+        "client_ip",
+    ]
     fields = readonly_fields
     change_form_template = "admin/orders/order/change_form.html"
 
@@ -89,8 +139,11 @@ class OrderAdmin(admin.ModelAdmin):
 
     def get_urls(self) -> list[Any]:
         return [
-            path("<int:order_id>/refund/", self.admin_site.admin_view(self.refund_view),
-                 name="orders_order_refund"),
+            path(
+                "<int:order_id>/refund/",
+                self.admin_site.admin_view(self.refund_view),
+                name="orders_order_refund",
+            ),
             *super().get_urls(),
         ]
 
@@ -101,8 +154,12 @@ class OrderAdmin(admin.ModelAdmin):
             payment = order.payments.filter(status=PaymentStatus.PENDING).first()
             if payment is None or payment.provider not in ("bank_transfer", "cheque"):
                 continue
-            payments.confirm_payment(str(payment.pk), amount=None, currency=order.currency,
-                                     actor=request.user.get_username())
+            payments.confirm_payment(
+                str(payment.pk),
+                amount=None,
+                currency=order.currency,
+                actor=request.user.get_username(),
+            )
             done += 1
         self.message_user(request, _("%(n)s order(s) marked as paid.") % {"n": done})
 
@@ -110,8 +167,11 @@ class OrderAdmin(admin.ModelAdmin):
     def cancel_orders(self, request: HttpRequest, queryset: Any) -> None:
         for order in queryset:
             try:
-                services.cancel_order(order.pk, actor=request.user.get_username(),
-                                      reason=_("cancelled by the merchant"))
+                services.cancel_order(
+                    order.pk,
+                    actor=request.user.get_username(),
+                    reason=_("cancelled by the merchant"),
+                )
             except ComptoirError as error:
                 self.message_user(request, f"#{order.number}: {error}", messages.ERROR)
 
@@ -120,16 +180,25 @@ class OrderAdmin(admin.ModelAdmin):
         form = RefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                payments.refund_order(order.pk, amount=form.cleaned_data["amount"],
-                                      actor=request.user.get_username(),
-                                      reason=form.cleaned_data["reason"])
+                payments.refund_order(
+                    order.pk,
+                    amount=form.cleaned_data["amount"],
+                    actor=request.user.get_username(),
+                    reason=form.cleaned_data["reason"],
+                )
             except (ComptoirError, InvalidOperation) as error:
                 form.add_error("amount", str(error))
             else:
                 self.message_user(request, _("Refund requested."))
-                return HttpResponseRedirect(reverse("admin:orders_order_change",
-                                                    args=[order.pk]))
-        return TemplateResponse(request, "admin/orders/order/refund.html", {
-            **self.admin_site.each_context(request), "order": order, "form": form,
-            "opts": self.model._meta, "title": _("Refund order %(n)s") % {"n": order.number},
-        })
+                return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))
+        return TemplateResponse(
+            request,
+            "admin/orders/order/refund.html",
+            {
+                **self.admin_site.each_context(request),
+                "order": order,
+                "form": form,
+                "opts": self.model._meta,
+                "title": _("Refund order %(n)s") % {"n": order.number},
+            },
+        )

@@ -25,16 +25,25 @@ class OrderCounter(models.Model):
     shop = models.OneToOneField(Shop, on_delete=models.CASCADE, primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"shop {self.shop_id}: {self.last_number}"
+
 
 class Order(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
     number = models.PositiveIntegerField(_("number"))
-    status = models.CharField(_("status"), max_length=24, choices=OrderStatus.choices,
-                              default=OrderStatus.PENDING_PAYMENT)
+    status = models.CharField(
+        _("status"), max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
+    )
     # Secret of the guest order-status link; the link itself is signed on top.
     token = models.CharField(max_length=64, default=new_token, unique=True, editable=False)
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                 null=True, blank=True, related_name="orders")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="orders",
+    )
     email = models.EmailField(_("email"))
     language = models.CharField(_("language"), max_length=8, default="fr")
     currency = models.CharField(_("currency"), max_length=3)
@@ -68,8 +77,9 @@ class Order(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "number"], name="order_unique_number"),
         ]
-        indexes = [models.Index(fields=["shop", "status", "-created_at"],
-                                name="order_status_recent")]
+        indexes = [
+            models.Index(fields=["shop", "status", "-created_at"], name="order_status_recent")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.number}"
@@ -81,10 +91,12 @@ class Order(models.Model):
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    variant = models.ForeignKey(Variant, on_delete=models.SET_NULL, null=True,
-                                related_name="order_lines")
-    kind = models.CharField(max_length=16, choices=ProductKind.choices,
-                            default=ProductKind.PHYSICAL)
+    variant = models.ForeignKey(
+        Variant, on_delete=models.SET_NULL, null=True, related_name="order_lines"
+    )
+    kind = models.CharField(
+        max_length=16, choices=ProductKind.choices, default=ProductKind.PHYSICAL
+    )
     product_name = models.CharField(max_length=200)
     variant_label = models.CharField(max_length=200, blank=True)
     sku = models.CharField(max_length=64)
@@ -110,14 +122,18 @@ class OrderEvent(models.Model):
     kind = models.CharField(max_length=40)
     from_status = models.CharField(max_length=24, blank=True)
     to_status = models.CharField(max_length=24, blank=True)
-    actor = models.CharField(max_length=120, help_text="customer, system, provider:sandbox, "
-                             "or the merchant's login")
+    actor = models.CharField(
+        max_length=120, help_text="customer, system, provider:sandbox, or the merchant's login"
+    )
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.from_status}->{self.to_status} by {self.actor}"
 
 
 class OrderNotification(models.Model):
@@ -137,3 +153,6 @@ class OrderNotification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "key"], name="notification_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for order {self.order_id}"

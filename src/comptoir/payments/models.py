@@ -28,8 +28,9 @@ class Payment(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
     provider = models.CharField(max_length=40)
-    status = models.CharField(max_length=16, choices=PaymentStatus.choices,
-                              default=PaymentStatus.PENDING)
+    status = models.CharField(
+        max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
     amount = models.DecimalField(**AMOUNT)
     currency = models.CharField(max_length=3)
     # The provider's id for this payment (intent, session, transfer reference).
@@ -44,8 +45,11 @@ class Payment(models.Model):
         ordering = ["created_at"]
         constraints = [
             # One successful payment per order, enforced by the database itself.
-            models.UniqueConstraint(fields=["order"], condition=models.Q(status="succeeded"),
-                                    name="payment_one_success_per_order"),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status="succeeded"),
+                name="payment_one_success_per_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -62,6 +66,9 @@ class Refund(models.Model):
     created_by = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"refund {self.amount} ({self.status})"
+
 
 class WebhookEvent(models.Model):
     """Each provider event, kept once: a replay finds its row and changes nothing."""
@@ -77,3 +84,6 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id}"

@@ -32,8 +32,9 @@ def webhook_secret() -> str:
 
 def sign(body: bytes, *, timestamp: int | None = None, secret: str | None = None) -> str:
     timestamp = int(time.time()) if timestamp is None else timestamp
-    mac = hmac.new((secret or webhook_secret()).encode(), f"{timestamp}.".encode() + body,
-                   hashlib.sha256).hexdigest()
+    mac = hmac.new(
+        (secret or webhook_secret()).encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     return f"t={timestamp},v1={mac}"
 
 
@@ -51,13 +52,25 @@ def verify(body: bytes, header: str, *, tolerance: int = 300, secret: str | None
         raise SandboxError("signature does not match")
 
 
-def create_intent(*, amount: int, currency: str, metadata: dict[str, str], return_url: str,
-                  cancel_url: str = "", webhook_url: str = "") -> dict[str, Any]:
+def create_intent(
+    *,
+    amount: int,
+    currency: str,
+    metadata: dict[str, str],
+    return_url: str,
+    cancel_url: str = "",
+    webhook_url: str = "",
+) -> dict[str, Any]:
     if amount <= 0:
         raise SandboxError("amount must be positive")
-    intent = SandboxIntent.objects.create(amount=amount, currency=currency.lower(),
-                                          metadata=metadata, return_url=return_url,
-                                          cancel_url=cancel_url, webhook_url=webhook_url)
+    intent = SandboxIntent.objects.create(
+        amount=amount,
+        currency=currency.lower(),
+        metadata=metadata,
+        return_url=return_url,
+        cancel_url=cancel_url,
+        webhook_url=webhook_url,
+    )
     return as_dict(intent)
 
 
@@ -81,7 +94,9 @@ def refund(intent_id: str, *, amount: int, idempotency_key: str) -> dict[str, An
             raise SandboxError("refund exceeds the captured amount")
         try:
             created = SandboxRefund.objects.create(
-                id=f"re_{secrets.token_hex(12)}", intent=intent, amount=amount,
+                id=f"re_{secrets.token_hex(12)}",
+                intent=intent,
+                amount=amount,
                 idempotency_key=idempotency_key,
             )
         except IntegrityError:
@@ -109,8 +124,7 @@ def queue_webhook(intent: SandboxIntent, kind: str) -> None:
     if not intent.webhook_url:
         return
     event_id = f"evt_{secrets.token_hex(12)}"
-    payload = {"id": event_id, "type": kind, "created": int(time.time()),
-               "data": as_dict(intent)}
+    payload = {"id": event_id, "type": kind, "created": int(time.time()), "data": as_dict(intent)}
     SandboxWebhook.objects.create(id=event_id, intent=intent, kind=kind, payload=payload)
     from comptoir.sandbox_psp.tasks import deliver_webhook
 

@@ -24,8 +24,9 @@ class SandboxIntent(models.Model):
     id = models.CharField(primary_key=True, max_length=40, default=intent_id)
     amount = models.PositiveBigIntegerField(help_text="minor units")
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=32, choices=IntentStatus.choices,
-                              default=IntentStatus.REQUIRES_PAYMENT_METHOD)
+    status = models.CharField(
+        max_length=32, choices=IntentStatus.choices, default=IntentStatus.REQUIRES_PAYMENT_METHOD
+    )
     metadata = models.JSONField(default=dict)
     return_url = models.URLField(max_length=1000)
     cancel_url = models.URLField(max_length=1000, blank=True)
@@ -37,6 +38,9 @@ class SandboxIntent(models.Model):
     decline_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self) -> str:
+        return f"{self.id} {self.amount} {self.currency} ({self.status})"
+
 
 class SandboxRefund(models.Model):
     id = models.CharField(primary_key=True, max_length=40)
@@ -44,6 +48,9 @@ class SandboxRefund(models.Model):
     amount = models.PositiveBigIntegerField()
     idempotency_key = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.amount}"
 
 
 class SandboxWebhook(models.Model):
@@ -57,3 +64,6 @@ class SandboxWebhook(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_status = models.IntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.kind}"

@@ -26,19 +26,20 @@ def deliver(event_id: str, *, attempts: int = ATTEMPTS, backoff: float = 0.5) ->
     body = encode(webhook.payload)
     for attempt in range(attempts):
         request = urllib.request.Request(
-            webhook.intent.webhook_url, data=body, method="POST",
+            webhook.intent.webhook_url,
+            data=body,
+            method="POST",
             headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(body)},
         )
         status = None
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=10) as response:
                 status = response.status
         except urllib.error.HTTPError as error:
             status = error.code
         except (urllib.error.URLError, TimeoutError, OSError):
             status = None
-        SandboxWebhook.objects.filter(pk=event_id).update(attempts=attempt + 1,
-                                                          last_status=status)
+        SandboxWebhook.objects.filter(pk=event_id).update(attempts=attempt + 1, last_status=status)
         if status is not None and 200 <= status < 300:
             SandboxWebhook.objects.filter(pk=event_id).update(delivered_at=timezone.now())
             return True

@@ -81,15 +81,20 @@ def pay(request: HttpRequest, intent_id: str) -> HttpResponse:
             intent.attempts += 1
             intent.card_last4 = number[-4:]
             intent.card_fingerprint = hashlib.sha256(
-                f"{webhook_secret()}:{number}".encode()).hexdigest()[:32]
+                f"{webhook_secret()}:{number}".encode()
+            ).hexdigest()[:32]
             if number in (DECLINED, INSUFFICIENT):
-                intent.decline_code = ("insufficient_funds" if number == INSUFFICIENT
-                                       else "card_declined")
+                intent.decline_code = (
+                    "insufficient_funds" if number == INSUFFICIENT else "card_declined"
+                )
                 intent.status = IntentStatus.REQUIRES_PAYMENT_METHOD
                 intent.save()
                 queue_webhook(intent, "payment_intent.payment_failed")
-                error = "Your card was declined." if number == DECLINED else (
-                    "Your card was declined: insufficient funds.")
+                error = (
+                    "Your card was declined."
+                    if number == DECLINED
+                    else ("Your card was declined: insufficient funds.")
+                )
             elif number == CHALLENGE:
                 intent.status = IntentStatus.REQUIRES_ACTION
                 intent.save()
@@ -101,20 +106,33 @@ def pay(request: HttpRequest, intent_id: str) -> HttpResponse:
                 intent.save()
                 queue_webhook(intent, "payment_intent.succeeded")
                 return HttpResponseRedirect(intent.return_url)
-    return render(request, "sandbox_psp/pay.html", {
-        "intent": intent, "form": form, "error": error,
-        "amount": f"{intent.amount / 100:.2f}", "test_cards": [
-            (SUCCEEDS, "succeeds"), (CHALLENGE, "3-D Secure challenge"),
-            (DECLINED, "declined"), (INSUFFICIENT, "insufficient funds")],
-    })
+    return render(
+        request,
+        "sandbox_psp/pay.html",
+        {
+            "intent": intent,
+            "form": form,
+            "error": error,
+            "amount": f"{intent.amount / 100:.2f}",
+            "test_cards": [
+                (SUCCEEDS, "succeeds"),
+                (CHALLENGE, "3-D Secure challenge"),
+                (DECLINED, "declined"),
+                (INSUFFICIENT, "insufficient funds"),
+            ],
+        },
+    )
 
 
 @csrf_protect
 def challenge(request: HttpRequest, intent_id: str) -> HttpResponse:
     intent = get_object_or_404(SandboxIntent, pk=intent_id)
     if intent.status != IntentStatus.REQUIRES_ACTION:
-        return HttpResponseRedirect(intent.return_url if intent.status ==
-                                    IntentStatus.SUCCEEDED else f"/sandbox-psp/pay/{intent.id}/")
+        return HttpResponseRedirect(
+            intent.return_url
+            if intent.status == IntentStatus.SUCCEEDED
+            else f"/sandbox-psp/pay/{intent.id}/"
+        )
     if request.method == "POST":
         with transaction.atomic():
             intent = SandboxIntent.objects.select_for_update().get(pk=intent_id)
@@ -132,8 +150,11 @@ def challenge(request: HttpRequest, intent_id: str) -> HttpResponse:
             intent.save()
             queue_webhook(intent, "payment_intent.payment_failed")
             return HttpResponseRedirect(f"/sandbox-psp/pay/{intent.id}/")
-    return render(request, "sandbox_psp/challenge.html", {
-        "intent": intent, "amount": f"{intent.amount / 100:.2f}"})
+    return render(
+        request,
+        "sandbox_psp/challenge.html",
+        {"intent": intent, "amount": f"{intent.amount / 100:.2f}"},
+    )
 
 
 def cancel(request: HttpRequest, intent_id: str) -> HttpResponse:

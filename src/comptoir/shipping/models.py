@@ -15,7 +15,8 @@ class ShippingZone(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="shipping_zones")
     name = models.CharField(_("name"), max_length=80)
     countries = models.CharField(
-        _("countries"), max_length=400,
+        _("countries"),
+        max_length=400,
         help_text=_("ISO codes separated by commas, e.g. FR,MC; * for every other country."),
     )
     position = models.PositiveSmallIntegerField(default=0)
@@ -46,15 +47,22 @@ class ShippingMethod(models.Model):
     zone = models.ForeignKey(ShippingZone, on_delete=models.CASCADE, related_name="methods")
     code = models.SlugField(_("code"), max_length=60)
     labels = models.JSONField(_("name"), default=dict, help_text=_('e.g. {"fr": "Colissimo"}'))
-    kind = models.CharField(_("rate"), max_length=10, choices=RateKind.choices,
-                            default=RateKind.FLAT)
+    kind = models.CharField(
+        _("rate"), max_length=10, choices=RateKind.choices, default=RateKind.FLAT
+    )
     price = models.DecimalField(_("price"), **AMOUNT, default=Decimal(0))
     # [[upper bound, price], ...] ascending; grams for weight, currency for basket value.
     bands = models.JSONField(_("bands"), default=list, blank=True)
-    free_over = models.DecimalField(_("free from"), **AMOUNT, null=True, blank=True,
-                                    help_text=_("Basket value from which shipping is free."))
-    is_pickup = models.BooleanField(_("pickup point"), default=False,
-                                    help_text=_("The customer chooses a relay point."))
+    free_over = models.DecimalField(
+        _("free from"),
+        **AMOUNT,
+        null=True,
+        blank=True,
+        help_text=_("Basket value from which shipping is free."),
+    )
+    is_pickup = models.BooleanField(
+        _("pickup point"), default=False, help_text=_("The customer chooses a relay point.")
+    )
     is_active = models.BooleanField(_("active"), default=True)
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -44,8 +44,9 @@ def quote(method: ShippingMethod, *, weight_grams: int, goods_amount: Decimal) -
     return None
 
 
-def available_methods(shop: Shop, country: str, *, weight_grams: int,
-                      goods_amount: Decimal) -> list[ShippingQuote]:
+def available_methods(
+    shop: Shop, country: str, *, weight_grams: int, goods_amount: Decimal
+) -> list[ShippingQuote]:
     zone = zone_for(shop, country)
     if zone is None:
         return []

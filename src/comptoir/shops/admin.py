@@ -11,8 +11,18 @@ class ShopAdmin(admin.ModelAdmin):
     readonly_fields = ["catalog_version"]
     fieldsets = [
         (None, {"fields": ["name", "code", "domain", "is_default", "tagline", "contact_email"]}),
-        (_("Languages and currency"), {"fields": ["default_language", "languages", "currency",
-                                         "prices_include_tax", "time_zone"]}),
+        (
+            _("Languages and currency"),
+            {
+                "fields": [
+                    "default_language",
+                    "languages",
+                    "currency",
+                    "prices_include_tax",
+                    "time_zone",
+                ]
+            },
+        ),
         (_("Appearance"), {"fields": ["logo", "primary_colour", "accent_colour"]}),
         (_("Stock"), {"fields": ["low_stock_threshold", "catalog_version"]}),
     ]

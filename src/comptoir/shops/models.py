@@ -26,8 +26,10 @@ class Shop(TimeStampedModel):
         _("domain"),
         max_length=253,
         blank=True,
-        help_text=_("Host name the shop answers on, e.g. boutique.example.fr. Leave blank "
-                    "for the default shop."),
+        help_text=_(
+            "Host name the shop answers on, e.g. boutique.example.fr. Leave blank "
+            "for the default shop."
+        ),
     )
     is_default = models.BooleanField(
         _("default shop"),
@@ -57,11 +59,14 @@ class Shop(TimeStampedModel):
         _("accent colour"), max_length=7, default="#b5562b", validators=[hex_colour]
     )
     country = models.CharField(
-        _("country"), max_length=2, default="FR",
+        _("country"),
+        max_length=2,
+        default="FR",
         help_text=_("Where the shop is established: its VAT applies to domestic sales."),
     )
     oss_registered = models.BooleanField(
-        _("registered for the EU One-Stop Shop"), default=False,
+        _("registered for the EU One-Stop Shop"),
+        default=False,
         help_text=_("Charge the customer's country VAT on sales to other EU countries."),
     )
     low_stock_threshold = models.PositiveIntegerField(
@@ -81,7 +86,8 @@ class Shop(TimeStampedModel):
                 fields=["domain"], condition=~models.Q(domain=""), name="shop_unique_domain"
             ),
             models.UniqueConstraint(
-                fields=["is_default"], condition=models.Q(is_default=True),
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
                 name="shop_single_default",
             ),
         ]

@@ -24,8 +24,9 @@ def parse_page(query: QueryDict) -> int:
     raw = query.get("page", "1")
     # isdigit() alone accepts "²" and other digits int() refuses.
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
-        raise BadQuery(_("The page number must be a whole number from 1 to %(max)s.")
-                       % {"max": MAX_PAGE})
+        raise BadQuery(
+            _("The page number must be a whole number from 1 to %(max)s.") % {"max": MAX_PAGE}
+        )
     return int(raw)
 
 

@@ -24,8 +24,9 @@ def stock_state(product: Product, variant: Variant | None, shop: Shop) -> StockS
     if not variant.track_stock or available > shop.low_stock_threshold:
         return StockState("in_stock", str(_("In stock")), "InStock", True)
     if available > 0:
-        label = ngettext("Only %(n)d left in stock", "Only %(n)d left in stock",
-                         available) % {"n": available}
+        label = ngettext("Only %(n)d left in stock", "Only %(n)d left in stock", available) % {
+            "n": available
+        }
         return StockState("low_stock", label, "LimitedAvailability", True)
     if product.allow_backorder:
         return StockState("backorder", str(_("On back-order")), "BackOrder", True)

@@ -5,47 +5,61 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cart', '0001_initial'),
-        ('catalog', '0002_variant_reserved_quantity'),
-        ('orders', '0001_initial'),
-        ('shops', '0002_shop_country_and_oss'),
+        ("cart", "0001_initial"),
+        ("catalog", "0002_variant_reserved_quantity"),
+        ("orders", "0001_initial"),
+        ("shops", "0002_shop_country_and_oss"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cart',
-            name='order',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cart', to='orders.order'),
+            model_name="cart",
+            name="order",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="cart",
+                to="orders.order",
+            ),
         ),
         migrations.AddField(
-            model_name='cart',
-            name='shop',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='carts', to='shops.shop'),
+            model_name="cart",
+            name="shop",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="carts", to="shops.shop"
+            ),
         ),
         migrations.AddField(
-            model_name='cartline',
-            name='cart',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='cart.cart'),
+            model_name="cartline",
+            name="cart",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="cart.cart"
+            ),
         ),
         migrations.AddField(
-            model_name='cartline',
-            name='variant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.variant'),
+            model_name="cartline",
+            name="variant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.variant"
+            ),
         ),
         migrations.AddIndex(
-            model_name='cart',
-            index=models.Index(fields=['customer', 'order'], name='cart_customer_open'),
+            model_name="cart",
+            index=models.Index(fields=["customer", "order"], name="cart_customer_open"),
         ),
         migrations.AddConstraint(
-            model_name='cartline',
-            constraint=models.UniqueConstraint(fields=('cart', 'variant'), name='cart_line_once'),
+            model_name="cartline",
+            constraint=models.UniqueConstraint(fields=("cart", "variant"), name="cart_line_once"),
         ),
         migrations.AddConstraint(
-            model_name='cartline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1), ('quantity__lte', 99)), name='cart_line_quantity_range'),
+            model_name="cartline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gte", 1), ("quantity__lte", 99)),
+                name="cart_line_quantity_range",
+            ),
         ),
     ]

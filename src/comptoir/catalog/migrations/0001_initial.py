@@ -8,293 +8,684 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('shops', '0001_initial'),
+        ("shops", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Brand',
+            name="Brand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('slug', models.SlugField(max_length=140, verbose_name='slug')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='brands', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("slug", models.SlugField(max_length=140, verbose_name="slug")),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="brands",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'brand',
-                'verbose_name_plural': 'brands',
-                'ordering': ['name'],
+                "verbose_name": "brand",
+                "verbose_name_plural": "brands",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('path', models.CharField(db_index=True, default='', editable=False, max_length=255)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('position', models.PositiveIntegerField(default=0, verbose_name='position')),
-                ('is_active', models.BooleanField(default=True, verbose_name='visible')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='catalog.category', verbose_name='parent')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='categories', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "path",
+                    models.CharField(db_index=True, default="", editable=False, max_length=255),
+                ),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                ("position", models.PositiveIntegerField(default=0, verbose_name="position")),
+                ("is_active", models.BooleanField(default=True, verbose_name="visible")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="catalog.category",
+                        verbose_name="parent",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="categories",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category',
-                'verbose_name_plural': 'categories',
-                'ordering': ['path'],
+                "verbose_name": "category",
+                "verbose_name_plural": "categories",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='CategoryTranslation',
+            name="CategoryTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('fr', 'French'), ('en', 'English')], max_length=8, verbose_name='language')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, max_length=160, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('meta_title', models.CharField(blank=True, max_length=70, verbose_name='meta title')),
-                ('meta_description', models.CharField(blank=True, max_length=160, verbose_name='meta description')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='catalog.category')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("fr", "French"), ("en", "English")],
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                ("slug", models.SlugField(blank=True, max_length=160, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                (
+                    "meta_title",
+                    models.CharField(blank=True, max_length=70, verbose_name="meta title"),
+                ),
+                (
+                    "meta_description",
+                    models.CharField(blank=True, max_length=160, verbose_name="meta description"),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="catalog.category",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'category translation',
-                'verbose_name_plural': 'category translations',
+                "verbose_name": "category translation",
+                "verbose_name_plural": "category translations",
             },
         ),
         migrations.CreateModel(
-            name='Option',
+            name="Option",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(verbose_name='code')),
-                ('labels', models.JSONField(default=dict, help_text='e.g. {"fr": "Taille"}', verbose_name='labels')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='options', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(verbose_name="code")),
+                (
+                    "labels",
+                    models.JSONField(
+                        default=dict, help_text='e.g. {"fr": "Taille"}', verbose_name="labels"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="options",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'option',
-                'verbose_name_plural': 'options',
-                'ordering': ['position', 'code'],
+                "verbose_name": "option",
+                "verbose_name_plural": "options",
+                "ordering": ["position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='OptionValue',
+            name="OptionValue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=80, verbose_name='code')),
-                ('labels', models.JSONField(default=dict, verbose_name='labels')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='values', to='catalog.option')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=80, verbose_name="code")),
+                ("labels", models.JSONField(default=dict, verbose_name="labels")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="values",
+                        to="catalog.option",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'option value',
-                'verbose_name_plural': 'option values',
-                'ordering': ['option_id', 'position', 'code'],
+                "verbose_name": "option value",
+                "verbose_name_plural": "option values",
+                "ordering": ["option_id", "position", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('physical', 'Physical product'), ('digital', 'Digital download'), ('service', 'Bookable service')], default='physical', max_length=16, verbose_name='kind')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('archived', 'Archived')], default='draft', max_length=16, verbose_name='status')),
-                ('vat_class', models.CharField(choices=[('standard', 'Standard rate'), ('intermediate', 'Intermediate rate'), ('reduced', 'Reduced rate'), ('super_reduced', 'Super-reduced rate'), ('zero', 'Exempt')], default='standard', max_length=16, verbose_name='VAT class')),
-                ('is_featured', models.BooleanField(default=False, verbose_name='featured on the home page')),
-                ('allow_backorder', models.BooleanField(default=False, help_text="Take orders past zero stock; the storefront says 'on back-order'.", verbose_name='sell when out of stock')),
-                ('published_at', models.DateTimeField(blank=True, db_index=True, null=True, verbose_name='published')),
-                ('min_price', models.DecimalField(decimal_places=2, default=Decimal('0.00'), editable=False, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('max_price', models.DecimalField(decimal_places=2, default=Decimal('0.00'), editable=False, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('sales_count', models.PositiveIntegerField(default=0, editable=False)),
-                ('in_stock', models.BooleanField(default=True, editable=False)),
-                ('brand', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='products', to='catalog.brand', verbose_name='brand')),
-                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='products', to='catalog.category', verbose_name='category')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='products', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("physical", "Physical product"),
+                            ("digital", "Digital download"),
+                            ("service", "Bookable service"),
+                        ],
+                        default="physical",
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("active", "Active"),
+                            ("archived", "Archived"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "vat_class",
+                    models.CharField(
+                        choices=[
+                            ("standard", "Standard rate"),
+                            ("intermediate", "Intermediate rate"),
+                            ("reduced", "Reduced rate"),
+                            ("super_reduced", "Super-reduced rate"),
+                            ("zero", "Exempt"),
+                        ],
+                        default="standard",
+                        max_length=16,
+                        verbose_name="VAT class",
+                    ),
+                ),
+                (
+                    "is_featured",
+                    models.BooleanField(default=False, verbose_name="featured on the home page"),
+                ),
+                (
+                    "allow_backorder",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Take orders past zero stock; the storefront says 'on back-order'.",
+                        verbose_name="sell when out of stock",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, db_index=True, null=True, verbose_name="published"
+                    ),
+                ),
+                (
+                    "min_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        editable=False,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "max_price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        editable=False,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                ("sales_count", models.PositiveIntegerField(default=0, editable=False)),
+                ("in_stock", models.BooleanField(default=True, editable=False)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="products",
+                        to="catalog.brand",
+                        verbose_name="brand",
+                    ),
+                ),
+                (
+                    "category",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="products",
+                        to="catalog.category",
+                        verbose_name="category",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="products",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'product',
-                'verbose_name_plural': 'products',
+                "verbose_name": "product",
+                "verbose_name_plural": "products",
             },
         ),
         migrations.CreateModel(
-            name='ProductImage',
+            name="ProductImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('original', models.ImageField(max_length=255, upload_to=comptoir.catalog.models.product_image_path, verbose_name='image')),
-                ('source_url', models.URLField(blank=True, max_length=1000, verbose_name='fetched from')),
-                ('alt', models.JSONField(blank=True, default=dict, verbose_name='alternative text')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('width', models.PositiveIntegerField(default=0, editable=False)),
-                ('height', models.PositiveIntegerField(default=0, editable=False)),
-                ('renditions', models.JSONField(default=dict, editable=False)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "original",
+                    models.ImageField(
+                        max_length=255,
+                        upload_to=comptoir.catalog.models.product_image_path,
+                        verbose_name="image",
+                    ),
+                ),
+                (
+                    "source_url",
+                    models.URLField(blank=True, max_length=1000, verbose_name="fetched from"),
+                ),
+                (
+                    "alt",
+                    models.JSONField(blank=True, default=dict, verbose_name="alternative text"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("width", models.PositiveIntegerField(default=0, editable=False)),
+                ("height", models.PositiveIntegerField(default=0, editable=False)),
+                ("renditions", models.JSONField(default=dict, editable=False)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="images",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'image',
-                'verbose_name_plural': 'images',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "image",
+                "verbose_name_plural": "images",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='product',
-            name='cover_image',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.productimage'),
+            model_name="product",
+            name="cover_image",
+            field=models.ForeignKey(
+                blank=True,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="catalog.productimage",
+            ),
         ),
         migrations.CreateModel(
-            name='ProductOption',
+            name="ProductOption",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('option', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.option')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='product_options', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "option",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="catalog.option",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="product_options",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.AddField(
-            model_name='product',
-            name='options',
-            field=models.ManyToManyField(blank=True, related_name='products', through='catalog.ProductOption', to='catalog.option', verbose_name='options'),
+            model_name="product",
+            name="options",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="products",
+                through="catalog.ProductOption",
+                to="catalog.option",
+                verbose_name="options",
+            ),
         ),
         migrations.CreateModel(
-            name='ProductTranslation',
+            name="ProductTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(choices=[('fr', 'French'), ('en', 'English')], max_length=8, verbose_name='language')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('slug', models.SlugField(blank=True, help_text='Left blank, it is made from the name.', max_length=220, verbose_name='slug')),
-                ('description', models.TextField(blank=True, help_text='Sanitised HTML: formatting and links only.', verbose_name='description')),
-                ('meta_title', models.CharField(blank=True, max_length=70, verbose_name='meta title')),
-                ('meta_description', models.CharField(blank=True, max_length=160, verbose_name='meta description')),
-                ('search_name', models.TextField(default='', editable=False)),
-                ('search_body', models.TextField(default='', editable=False)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='translations', to='catalog.product')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("fr", "French"), ("en", "English")],
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "slug",
+                    models.SlugField(
+                        blank=True,
+                        help_text="Left blank, it is made from the name.",
+                        max_length=220,
+                        verbose_name="slug",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        help_text="Sanitised HTML: formatting and links only.",
+                        verbose_name="description",
+                    ),
+                ),
+                (
+                    "meta_title",
+                    models.CharField(blank=True, max_length=70, verbose_name="meta title"),
+                ),
+                (
+                    "meta_description",
+                    models.CharField(blank=True, max_length=160, verbose_name="meta description"),
+                ),
+                ("search_name", models.TextField(default="", editable=False)),
+                ("search_body", models.TextField(default="", editable=False)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="translations",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'product translation',
-                'verbose_name_plural': 'product translations',
+                "verbose_name": "product translation",
+                "verbose_name_plural": "product translations",
             },
         ),
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('slug', models.SlugField(max_length=100, verbose_name='slug')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                ("slug", models.SlugField(max_length=100, verbose_name="slug")),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tags",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tag',
-                'verbose_name_plural': 'tags',
-                'ordering': ['name'],
+                "verbose_name": "tag",
+                "verbose_name_plural": "tags",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='product',
-            name='tags',
-            field=models.ManyToManyField(blank=True, related_name='products', to='catalog.tag', verbose_name='tags'),
+            model_name="product",
+            name="tags",
+            field=models.ManyToManyField(
+                blank=True, related_name="products", to="catalog.tag", verbose_name="tags"
+            ),
         ),
         migrations.CreateModel(
-            name='Variant',
+            name="Variant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('sku', models.CharField(max_length=64, verbose_name='SKU')),
-                ('gtin', models.CharField(blank=True, max_length=14, verbose_name='GTIN / EAN')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='price')),
-                ('compare_at_price', models.DecimalField(blank=True, decimal_places=2, help_text='The former price, shown struck through.', max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='compare-at price')),
-                ('weight_grams', models.PositiveIntegerField(blank=True, null=True, verbose_name='weight (g)')),
-                ('track_stock', models.BooleanField(default=True, verbose_name='track stock')),
-                ('stock_quantity', models.IntegerField(default=0, verbose_name='stock')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('option_values', models.ManyToManyField(blank=True, related_name='variants', to='catalog.optionvalue', verbose_name='option values')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variants', to='catalog.product')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("sku", models.CharField(max_length=64, verbose_name="SKU")),
+                ("gtin", models.CharField(blank=True, max_length=14, verbose_name="GTIN / EAN")),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="price",
+                    ),
+                ),
+                (
+                    "compare_at_price",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="The former price, shown struck through.",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="compare-at price",
+                    ),
+                ),
+                (
+                    "weight_grams",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="weight (g)"),
+                ),
+                ("track_stock", models.BooleanField(default=True, verbose_name="track stock")),
+                ("stock_quantity", models.IntegerField(default=0, verbose_name="stock")),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                (
+                    "option_values",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="variants",
+                        to="catalog.optionvalue",
+                        verbose_name="option values",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="variants",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'variant',
-                'verbose_name_plural': 'variants',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "variant",
+                "verbose_name_plural": "variants",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='productimage',
-            name='variant',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='images', to='catalog.variant'),
+            model_name="productimage",
+            name="variant",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="images",
+                to="catalog.variant",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='brand',
-            constraint=models.UniqueConstraint(fields=('shop', 'slug'), name='brand_unique_slug'),
+            model_name="brand",
+            constraint=models.UniqueConstraint(fields=("shop", "slug"), name="brand_unique_slug"),
         ),
         migrations.AddConstraint(
-            model_name='categorytranslation',
-            constraint=models.UniqueConstraint(fields=('category', 'language'), name='category_one_translation_per_language'),
+            model_name="categorytranslation",
+            constraint=models.UniqueConstraint(
+                fields=("category", "language"), name="category_one_translation_per_language"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='categorytranslation',
-            constraint=models.UniqueConstraint(fields=('shop', 'language', 'slug'), name='category_unique_slug'),
+            model_name="categorytranslation",
+            constraint=models.UniqueConstraint(
+                fields=("shop", "language", "slug"), name="category_unique_slug"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='option',
-            constraint=models.UniqueConstraint(fields=('shop', 'code'), name='option_unique_code'),
+            model_name="option",
+            constraint=models.UniqueConstraint(fields=("shop", "code"), name="option_unique_code"),
         ),
         migrations.AddConstraint(
-            model_name='optionvalue',
-            constraint=models.UniqueConstraint(fields=('option', 'code'), name='option_value_unique_code'),
+            model_name="optionvalue",
+            constraint=models.UniqueConstraint(
+                fields=("option", "code"), name="option_value_unique_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='productoption',
-            constraint=models.UniqueConstraint(fields=('product', 'option'), name='product_option_once'),
+            model_name="productoption",
+            constraint=models.UniqueConstraint(
+                fields=("product", "option"), name="product_option_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='producttranslation',
-            constraint=models.UniqueConstraint(fields=('product', 'language'), name='product_one_translation_per_language'),
+            model_name="producttranslation",
+            constraint=models.UniqueConstraint(
+                fields=("product", "language"), name="product_one_translation_per_language"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='producttranslation',
-            constraint=models.UniqueConstraint(fields=('shop', 'language', 'slug'), name='product_unique_slug'),
+            model_name="producttranslation",
+            constraint=models.UniqueConstraint(
+                fields=("shop", "language", "slug"), name="product_unique_slug"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(fields=('shop', 'slug'), name='tag_unique_slug'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(fields=("shop", "slug"), name="tag_unique_slug"),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['shop', 'status', 'category', 'min_price'], name='product_cat_price'),
+            model_name="product",
+            index=models.Index(
+                fields=["shop", "status", "category", "min_price"], name="product_cat_price"
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['shop', 'status', 'category', '-published_at'], name='product_cat_new'),
+            model_name="product",
+            index=models.Index(
+                fields=["shop", "status", "category", "-published_at"], name="product_cat_new"
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['shop', 'status', 'category', '-sales_count'], name='product_cat_best'),
+            model_name="product",
+            index=models.Index(
+                fields=["shop", "status", "category", "-sales_count"], name="product_cat_best"
+            ),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['shop', 'status', '-published_at'], name='product_new'),
+            model_name="product",
+            index=models.Index(fields=["shop", "status", "-published_at"], name="product_new"),
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['shop', 'status', 'is_featured'], name='product_featured'),
+            model_name="product",
+            index=models.Index(fields=["shop", "status", "is_featured"], name="product_featured"),
         ),
         migrations.AddIndex(
-            model_name='variant',
-            index=models.Index(fields=['shop', 'gtin'], name='variant_gtin'),
+            model_name="variant",
+            index=models.Index(fields=["shop", "gtin"], name="variant_gtin"),
         ),
         migrations.AddConstraint(
-            model_name='variant',
-            constraint=models.UniqueConstraint(fields=('shop', 'sku'), name='variant_unique_sku'),
+            model_name="variant",
+            constraint=models.UniqueConstraint(fields=("shop", "sku"), name="variant_unique_sku"),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='variant',
-            name='reserved_quantity',
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='reserved'),
+            model_name="variant",
+            name="reserved_quantity",
+            field=models.PositiveIntegerField(default=0, editable=False, verbose_name="reserved"),
         ),
     ]

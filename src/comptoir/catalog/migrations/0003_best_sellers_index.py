@@ -4,19 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_variant_reserved_quantity'),
-        ('shops', '0002_shop_country_and_oss'),
+        ("catalog", "0002_variant_reserved_quantity"),
+        ("shops", "0002_shop_country_and_oss"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='product',
-            name='product_cat_best',
+            model_name="product",
+            name="product_cat_best",
         ),
         migrations.AddIndex(
-            model_name='product',
-            index=models.Index(fields=['shop', 'status', 'category', '-sales_count', '-published_at'], name='product_cat_best'),
+            model_name="product",
+            index=models.Index(
+                fields=["shop", "status", "category", "-sales_count", "-published_at"],
+                name="product_cat_best",
+            ),
         ),
     ]

@@ -5,42 +5,105 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('shops', '0002_shop_country_and_oss'),
+        ("shops", "0002_shop_country_and_oss"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DiscountCode',
+            name="DiscountCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=60, verbose_name='code')),
-                ('kind', models.CharField(choices=[('percentage', 'Percentage off the goods'), ('fixed', 'Fixed amount off the goods'), ('free_shipping', 'Free shipping')], max_length=16, verbose_name='kind')),
-                ('value', models.DecimalField(decimal_places=2, default=0, max_digits=12, verbose_name='value')),
-                ('starts_at', models.DateTimeField(blank=True, null=True, verbose_name='starts')),
-                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='ends')),
-                ('minimum_basket', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='minimum basket')),
-                ('usage_limit', models.PositiveIntegerField(blank=True, null=True, verbose_name='total uses allowed')),
-                ('per_customer_limit', models.PositiveIntegerField(blank=True, null=True, verbose_name='uses per customer')),
-                ('times_used', models.PositiveIntegerField(default=0, editable=False, verbose_name='times used')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='discount_codes', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=60, verbose_name="code")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("percentage", "Percentage off the goods"),
+                            ("fixed", "Fixed amount off the goods"),
+                            ("free_shipping", "Free shipping"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        decimal_places=2, default=0, max_digits=12, verbose_name="value"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(blank=True, null=True, verbose_name="starts")),
+                ("ends_at", models.DateTimeField(blank=True, null=True, verbose_name="ends")),
+                (
+                    "minimum_basket",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="minimum basket",
+                    ),
+                ),
+                (
+                    "usage_limit",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="total uses allowed"
+                    ),
+                ),
+                (
+                    "per_customer_limit",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="uses per customer"
+                    ),
+                ),
+                (
+                    "times_used",
+                    models.PositiveIntegerField(
+                        default=0, editable=False, verbose_name="times used"
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="discount_codes",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'discount code',
-                'verbose_name_plural': 'discount codes',
+                "verbose_name": "discount code",
+                "verbose_name_plural": "discount codes",
             },
         ),
         migrations.CreateModel(
-            name='DiscountUsage',
+            name="DiscountUsage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('code', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usages', to='discounts.discountcode')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "code",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="usages",
+                        to="discounts.discountcode",
+                    ),
+                ),
             ],
         ),
     ]

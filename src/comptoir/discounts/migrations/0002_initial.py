@@ -5,22 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('discounts', '0001_initial'),
-        ('orders', '0001_initial'),
+        ("discounts", "0001_initial"),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='discountusage',
-            name='order',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='discount_usage', to='orders.order'),
+            model_name="discountusage",
+            name="order",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="discount_usage",
+                to="orders.order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discountcode',
-            constraint=models.UniqueConstraint(fields=('shop', 'code'), name='discount_code_unique'),
+            model_name="discountcode",
+            constraint=models.UniqueConstraint(
+                fields=("shop", "code"), name="discount_code_unique"
+            ),
         ),
     ]

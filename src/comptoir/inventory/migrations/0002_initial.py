@@ -5,38 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_variant_reserved_quantity'),
-        ('inventory', '0001_initial'),
-        ('orders', '0001_initial'),
+        ("catalog", "0002_variant_reserved_quantity"),
+        ("inventory", "0001_initial"),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reservation',
-            name='order',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='orders.order'),
+            model_name="reservation",
+            name="order",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="reservations",
+                to="orders.order",
+            ),
         ),
         migrations.AddField(
-            model_name='reservation',
-            name='variant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='catalog.variant'),
+            model_name="reservation",
+            name="variant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="reservations",
+                to="catalog.variant",
+            ),
         ),
         migrations.AddField(
-            model_name='stockmovement',
-            name='order',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orders.order'),
+            model_name="stockmovement",
+            name="order",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="orders.order",
+            ),
         ),
         migrations.AddField(
-            model_name='stockmovement',
-            name='variant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='movements', to='catalog.variant'),
+            model_name="stockmovement",
+            name="variant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="movements",
+                to="catalog.variant",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reservation',
-            index=models.Index(fields=['state', 'order'], name='reservation_state_order'),
+            model_name="reservation",
+            index=models.Index(fields=["state", "order"], name="reservation_state_order"),
         ),
     ]

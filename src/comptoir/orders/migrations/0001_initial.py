@@ -8,127 +8,283 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0002_variant_reserved_quantity'),
-        ('shops', '0002_shop_country_and_oss'),
+        ("catalog", "0002_variant_reserved_quantity"),
+        ("shops", "0002_shop_country_and_oss"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OrderCounter',
+            name="OrderCounter",
             fields=[
-                ('shop', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, serialize=False, to='shops.shop')),
-                ('last_number', models.PositiveIntegerField(default=0)),
+                (
+                    "shop",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        serialize=False,
+                        to="shops.shop",
+                    ),
+                ),
+                ("last_number", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(verbose_name='number')),
-                ('status', models.CharField(choices=[('pending_payment', 'Awaiting payment'), ('paid', 'Paid'), ('fulfilling', 'Being prepared'), ('shipped', 'Shipped'), ('delivered', 'Delivered'), ('cancelled', 'Cancelled'), ('refunded', 'Refunded'), ('partially_refunded', 'Partially refunded')], default='pending_payment', max_length=24, verbose_name='status')),
-                ('token', models.CharField(default=comptoir.orders.models.new_token, editable=False, max_length=64, unique=True)),
-                ('email', models.EmailField(max_length=254, verbose_name='email')),
-                ('language', models.CharField(default='fr', max_length=8, verbose_name='language')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('prices_include_tax', models.BooleanField(default=True)),
-                ('shipping_address', models.JSONField(default=dict, verbose_name='shipping address')),
-                ('billing_address', models.JSONField(default=dict, verbose_name='billing address')),
-                ('shipping_country', models.CharField(blank=True, db_index=True, max_length=2)),
-                ('shipping_method', models.CharField(blank=True, max_length=120, verbose_name='shipping method')),
-                ('shipping_method_code', models.CharField(blank=True, max_length=60)),
-                ('pickup_point', models.JSONField(blank=True, default=dict, verbose_name='pickup point')),
-                ('payment_method', models.CharField(max_length=40, verbose_name='payment method')),
-                ('discount_code', models.CharField(blank=True, max_length=60, verbose_name='discount code')),
-                ('goods_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12)),
-                ('discount_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12)),
-                ('shipping_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12)),
-                ('total_net', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12)),
-                ('total_vat', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12, verbose_name='total')),
-                ('vat_breakdown', models.JSONField(default=list)),
-                ('refunded_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12)),
-                ('reserved_until', models.DateTimeField(blank=True, null=True)),
-                ('client_ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='orders', to=settings.AUTH_USER_MODEL)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField(verbose_name="number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending_payment", "Awaiting payment"),
+                            ("paid", "Paid"),
+                            ("fulfilling", "Being prepared"),
+                            ("shipped", "Shipped"),
+                            ("delivered", "Delivered"),
+                            ("cancelled", "Cancelled"),
+                            ("refunded", "Refunded"),
+                            ("partially_refunded", "Partially refunded"),
+                        ],
+                        default="pending_payment",
+                        max_length=24,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "token",
+                    models.CharField(
+                        default=comptoir.orders.models.new_token,
+                        editable=False,
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
+                ("language", models.CharField(default="fr", max_length=8, verbose_name="language")),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                ("prices_include_tax", models.BooleanField(default=True)),
+                (
+                    "shipping_address",
+                    models.JSONField(default=dict, verbose_name="shipping address"),
+                ),
+                ("billing_address", models.JSONField(default=dict, verbose_name="billing address")),
+                ("shipping_country", models.CharField(blank=True, db_index=True, max_length=2)),
+                (
+                    "shipping_method",
+                    models.CharField(blank=True, max_length=120, verbose_name="shipping method"),
+                ),
+                ("shipping_method_code", models.CharField(blank=True, max_length=60)),
+                (
+                    "pickup_point",
+                    models.JSONField(blank=True, default=dict, verbose_name="pickup point"),
+                ),
+                ("payment_method", models.CharField(max_length=40, verbose_name="payment method")),
+                (
+                    "discount_code",
+                    models.CharField(blank=True, max_length=60, verbose_name="discount code"),
+                ),
+                (
+                    "goods_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=12),
+                ),
+                (
+                    "discount_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=12),
+                ),
+                (
+                    "shipping_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=12),
+                ),
+                (
+                    "total_net",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=12),
+                ),
+                (
+                    "total_vat",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=12),
+                ),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=12, verbose_name="total"
+                    ),
+                ),
+                ("vat_breakdown", models.JSONField(default=list)),
+                (
+                    "refunded_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=12),
+                ),
+                ("reserved_until", models.DateTimeField(blank=True, null=True)),
+                ("client_ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="orders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'order',
-                'verbose_name_plural': 'orders',
-                'ordering': ['-created_at'],
+                "verbose_name": "order",
+                "verbose_name_plural": "orders",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='OrderEvent',
+            name="OrderEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('from_status', models.CharField(blank=True, max_length=24)),
-                ('to_status', models.CharField(blank=True, max_length=24)),
-                ('actor', models.CharField(help_text="customer, system, provider:sandbox, or the merchant's login", max_length=120)),
-                ('note', models.TextField(blank=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("from_status", models.CharField(blank=True, max_length=24)),
+                ("to_status", models.CharField(blank=True, max_length=24)),
+                (
+                    "actor",
+                    models.CharField(
+                        help_text="customer, system, provider:sandbox, or the merchant's login",
+                        max_length=120,
+                    ),
+                ),
+                ("note", models.TextField(blank=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('physical', 'Physical product'), ('digital', 'Digital download'), ('service', 'Bookable service')], default='physical', max_length=16)),
-                ('product_name', models.CharField(max_length=200)),
-                ('variant_label', models.CharField(blank=True, max_length=200)),
-                ('sku', models.CharField(max_length=64)),
-                ('quantity', models.PositiveIntegerField()),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('discount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12)),
-                ('vat_rate', models.DecimalField(decimal_places=4, max_digits=6)),
-                ('weight_grams', models.PositiveIntegerField(default=0)),
-                ('refunded_quantity', models.PositiveIntegerField(default=0)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='orders.order')),
-                ('variant', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='order_lines', to='catalog.variant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("physical", "Physical product"),
+                            ("digital", "Digital download"),
+                            ("service", "Bookable service"),
+                        ],
+                        default="physical",
+                        max_length=16,
+                    ),
+                ),
+                ("product_name", models.CharField(max_length=200)),
+                ("variant_label", models.CharField(blank=True, max_length=200)),
+                ("sku", models.CharField(max_length=64)),
+                ("quantity", models.PositiveIntegerField()),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "discount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=12),
+                ),
+                ("vat_rate", models.DecimalField(decimal_places=4, max_digits=6)),
+                ("weight_grams", models.PositiveIntegerField(default=0)),
+                ("refunded_quantity", models.PositiveIntegerField(default=0)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "variant",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="order_lines",
+                        to="catalog.variant",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='OrderNotification',
+            name="OrderNotification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=40)),
-                ('key', models.CharField(max_length=80)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=40)),
+                ("key", models.CharField(max_length=80)),
+                ("context", models.JSONField(blank=True, default=dict)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to="orders.order",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['shop', 'status', '-created_at'], name='order_status_recent'),
+            model_name="order",
+            index=models.Index(
+                fields=["shop", "status", "-created_at"], name="order_status_recent"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(fields=('shop', 'number'), name='order_unique_number'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                fields=("shop", "number"), name="order_unique_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ordernotification',
-            constraint=models.UniqueConstraint(fields=('order', 'key'), name='notification_once'),
+            model_name="ordernotification",
+            constraint=models.UniqueConstraint(fields=("order", "key"), name="notification_once"),
         ),
     ]

@@ -7,64 +7,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('provider', models.CharField(max_length=40)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled'), ('duplicate', 'Duplicate, refunded')], default='pending', max_length=16)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('currency', models.CharField(max_length=3)),
-                ('reference', models.CharField(blank=True, db_index=True, max_length=120)),
-                ('refunded_amount', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('failure_reason', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='orders.order')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("provider", models.CharField(max_length=40)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                            ("duplicate", "Duplicate, refunded"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("currency", models.CharField(max_length=3)),
+                ("reference", models.CharField(blank=True, db_index=True, max_length=120)),
+                (
+                    "refunded_amount",
+                    models.DecimalField(decimal_places=2, default=Decimal("0"), max_digits=12),
+                ),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("failure_reason", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Refund',
+            name="Refund",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('reference', models.CharField(blank=True, max_length=120)),
-                ('status', models.CharField(default='pending', max_length=16)),
-                ('created_by', models.CharField(max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refunds', to='payments.payment')),
+                (
+                    "id",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("reference", models.CharField(blank=True, max_length=120)),
+                ("status", models.CharField(default="pending", max_length=16)),
+                ("created_by", models.CharField(max_length=120)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refunds",
+                        to="payments.payment",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=40)),
-                ('event_id', models.CharField(max_length=200)),
-                ('kind', models.CharField(max_length=80)),
-                ('payload', models.JSONField(default=dict)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=40)),
+                ("event_id", models.CharField(max_length=200)),
+                ("kind", models.CharField(max_length=80)),
+                ("payload", models.JSONField(default=dict)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('provider', 'event_id'), name='webhook_event_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "event_id"), name="webhook_event_once"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'succeeded')), fields=('order',), name='payment_one_success_per_order'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "succeeded")),
+                fields=("order",),
+                name="payment_one_success_per_order",
+            ),
         ),
     ]

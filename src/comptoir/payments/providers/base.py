@@ -55,8 +55,9 @@ class PaymentProvider:
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = options or {}
 
-    def start(self, payment: Payment, *, request: HttpRequest, return_url: str,
-              cancel_url: str) -> StartResult:
+    def start(
+        self, payment: Payment, *, request: HttpRequest, return_url: str, cancel_url: str
+    ) -> StartResult:
         raise NotImplementedError
 
     def resume(self, payment: Payment) -> StartResult | None:

@@ -22,8 +22,9 @@ class ManualProvider(PaymentProvider):
     def remind_after_days(self) -> int:
         return int(self.options.get("remind_after_days", 3))
 
-    def start(self, payment: Any, *, request: HttpRequest, return_url: str,
-              cancel_url: str) -> StartResult:
+    def start(
+        self, payment: Any, *, request: HttpRequest, return_url: str, cancel_url: str
+    ) -> StartResult:
         return StartResult(instructions=self.instructions(payment))
 
     def instructions(self, payment: Any) -> dict[str, Any]:

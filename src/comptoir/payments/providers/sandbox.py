@@ -31,15 +31,17 @@ class SandboxProvider(PaymentProvider):
     label = _("Card (test mode)")
     reservation_minutes = 30
 
-    def start(self, payment: Any, *, request: HttpRequest, return_url: str,
-              cancel_url: str) -> StartResult:
-        webhook_url = request.build_absolute_uri(reverse("payments:webhook",
-                                                         args=[self.code]))
+    def start(
+        self, payment: Any, *, request: HttpRequest, return_url: str, cancel_url: str
+    ) -> StartResult:
+        webhook_url = request.build_absolute_uri(reverse("payments:webhook", args=[self.code]))
         intent = api.create_intent(
-            amount=to_minor(payment.amount, payment.currency), currency=payment.currency,
+            amount=to_minor(payment.amount, payment.currency),
+            currency=payment.currency,
             metadata={"payment_id": str(payment.pk), "order": payment.order.reference},
             return_url=request.build_absolute_uri(return_url),
-            cancel_url=request.build_absolute_uri(cancel_url), webhook_url=webhook_url,
+            cancel_url=request.build_absolute_uri(cancel_url),
+            webhook_url=webhook_url,
         )
         payment.reference = intent["id"]
         payment.save(update_fields=["reference"])
@@ -52,8 +54,11 @@ class SandboxProvider(PaymentProvider):
 
     def parse_webhook(self, request: HttpRequest) -> ProviderEvent:
         try:
-            api.verify(request.body, request.headers.get(api.SIGNATURE_HEADER, ""),
-                       tolerance=int(self.options.get("tolerance", 300)))
+            api.verify(
+                request.body,
+                request.headers.get(api.SIGNATURE_HEADER, ""),
+                tolerance=int(self.options.get("tolerance", 300)),
+            )
             payload = json.loads(request.body)
             intent = payload["data"]
             return self._event(payload["id"], payload["type"], intent)
@@ -73,9 +78,11 @@ class SandboxProvider(PaymentProvider):
 
     def refund(self, payment: Any, refund: Any) -> str:
         try:
-            result = api.refund(payment.reference, amount=to_minor(refund.amount,
-                                                                   payment.currency),
-                                idempotency_key=str(refund.pk))
+            result = api.refund(
+                payment.reference,
+                amount=to_minor(refund.amount, payment.currency),
+                idempotency_key=str(refund.pk),
+            )
         except api.SandboxError as error:
             raise ProviderError(str(error)) from None
         return result["id"]

@@ -6,53 +6,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='SandboxIntent',
+            name="SandboxIntent",
             fields=[
-                ('id', models.CharField(default=comptoir.sandbox_psp.models.intent_id, max_length=40, primary_key=True, serialize=False)),
-                ('amount', models.PositiveBigIntegerField(help_text='minor units')),
-                ('currency', models.CharField(max_length=3)),
-                ('status', models.CharField(choices=[('requires_payment_method', 'Requires Payment Method'), ('requires_action', 'Requires Action'), ('succeeded', 'Succeeded'), ('canceled', 'Canceled')], default='requires_payment_method', max_length=32)),
-                ('metadata', models.JSONField(default=dict)),
-                ('return_url', models.URLField(max_length=1000)),
-                ('cancel_url', models.URLField(blank=True, max_length=1000)),
-                ('webhook_url', models.URLField(blank=True, max_length=1000)),
-                ('card_last4', models.CharField(blank=True, max_length=4)),
-                ('card_fingerprint', models.CharField(blank=True, max_length=64)),
-                ('three_d_secure', models.CharField(blank=True, max_length=20)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('decline_code', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.CharField(
+                        default=comptoir.sandbox_psp.models.intent_id,
+                        max_length=40,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("amount", models.PositiveBigIntegerField(help_text="minor units")),
+                ("currency", models.CharField(max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requires_payment_method", "Requires Payment Method"),
+                            ("requires_action", "Requires Action"),
+                            ("succeeded", "Succeeded"),
+                            ("canceled", "Canceled"),
+                        ],
+                        default="requires_payment_method",
+                        max_length=32,
+                    ),
+                ),
+                ("metadata", models.JSONField(default=dict)),
+                ("return_url", models.URLField(max_length=1000)),
+                ("cancel_url", models.URLField(blank=True, max_length=1000)),
+                ("webhook_url", models.URLField(blank=True, max_length=1000)),
+                ("card_last4", models.CharField(blank=True, max_length=4)),
+                ("card_fingerprint", models.CharField(blank=True, max_length=64)),
+                ("three_d_secure", models.CharField(blank=True, max_length=20)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("decline_code", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='SandboxRefund',
+            name="SandboxRefund",
             fields=[
-                ('id', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('amount', models.PositiveBigIntegerField()),
-                ('idempotency_key', models.CharField(max_length=100, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('intent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='refunds', to='sandbox_psp.sandboxintent')),
+                ("id", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("amount", models.PositiveBigIntegerField()),
+                ("idempotency_key", models.CharField(max_length=100, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "intent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="refunds",
+                        to="sandbox_psp.sandboxintent",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SandboxWebhook',
+            name="SandboxWebhook",
             fields=[
-                ('id', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('kind', models.CharField(max_length=60)),
-                ('payload', models.JSONField()),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_status', models.IntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('intent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='webhooks', to='sandbox_psp.sandboxintent')),
+                ("id", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("kind", models.CharField(max_length=60)),
+                ("payload", models.JSONField()),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_status", models.IntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "intent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhooks",
+                        to="sandbox_psp.sandboxintent",
+                    ),
+                ),
             ],
         ),
     ]

@@ -28,8 +28,7 @@ class SearchBackend:
         terms = query_terms(query)
         if not terms:
             return SearchResult([], 0)
-        return self.run(shop_id=shop_id, language=language, terms=terms, offset=offset,
-                        limit=limit)
+        return self.run(shop_id=shop_id, language=language, terms=terms, offset=offset, limit=limit)
 
     def run(
         self, *, shop_id: int, language: str, terms: list[str], offset: int, limit: int

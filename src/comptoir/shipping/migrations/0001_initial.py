@@ -6,49 +6,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('shops', '0002_shop_country_and_oss'),
+        ("shops", "0002_shop_country_and_oss"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ShippingZone',
+            name="ShippingZone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, verbose_name='name')),
-                ('countries', models.CharField(help_text='ISO codes separated by commas, e.g. FR,MC; * for every other country.', max_length=400, verbose_name='countries')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shipping_zones', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="name")),
+                (
+                    "countries",
+                    models.CharField(
+                        help_text="ISO codes separated by commas, e.g. FR,MC; * for every other country.",
+                        max_length=400,
+                        verbose_name="countries",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shipping_zones",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shipping zone',
-                'verbose_name_plural': 'shipping zones',
-                'ordering': ['position', 'pk'],
+                "verbose_name": "shipping zone",
+                "verbose_name_plural": "shipping zones",
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ShippingMethod',
+            name="ShippingMethod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, verbose_name='code')),
-                ('labels', models.JSONField(default=dict, help_text='e.g. {"fr": "Colissimo"}', verbose_name='name')),
-                ('kind', models.CharField(choices=[('flat', 'Flat rate'), ('weight', 'By weight'), ('price', 'By basket value')], default='flat', max_length=10, verbose_name='rate')),
-                ('price', models.DecimalField(decimal_places=2, default=Decimal('0'), max_digits=12, verbose_name='price')),
-                ('bands', models.JSONField(blank=True, default=list, verbose_name='bands')),
-                ('free_over', models.DecimalField(blank=True, decimal_places=2, help_text='Basket value from which shipping is free.', max_digits=12, null=True, verbose_name='free from')),
-                ('is_pickup', models.BooleanField(default=False, help_text='The customer chooses a relay point.', verbose_name='pickup point')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('zone', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='methods', to='shipping.shippingzone')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, verbose_name="code")),
+                (
+                    "labels",
+                    models.JSONField(
+                        default=dict, help_text='e.g. {"fr": "Colissimo"}', verbose_name="name"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("flat", "Flat rate"),
+                            ("weight", "By weight"),
+                            ("price", "By basket value"),
+                        ],
+                        default="flat",
+                        max_length=10,
+                        verbose_name="rate",
+                    ),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2, default=Decimal("0"), max_digits=12, verbose_name="price"
+                    ),
+                ),
+                ("bands", models.JSONField(blank=True, default=list, verbose_name="bands")),
+                (
+                    "free_over",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Basket value from which shipping is free.",
+                        max_digits=12,
+                        null=True,
+                        verbose_name="free from",
+                    ),
+                ),
+                (
+                    "is_pickup",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The customer chooses a relay point.",
+                        verbose_name="pickup point",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="methods",
+                        to="shipping.shippingzone",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'shipping method',
-                'verbose_name_plural': 'shipping methods',
-                'ordering': ['position', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('zone', 'code'), name='shipping_method_code')],
+                "verbose_name": "shipping method",
+                "verbose_name_plural": "shipping methods",
+                "ordering": ["position", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("zone", "code"), name="shipping_method_code")
+                ],
             },
         ),
     ]

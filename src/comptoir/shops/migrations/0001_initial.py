@@ -5,40 +5,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Shop',
+            name="Shop",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('code', models.SlugField(unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('domain', models.CharField(blank=True, help_text='Host name the shop answers on, e.g. boutique.example.fr. Leave blank for the default shop.', max_length=253, verbose_name='domain')),
-                ('is_default', models.BooleanField(default=False, help_text='Answers on every host name that no other shop claims.', verbose_name='default shop')),
-                ('default_language', models.CharField(choices=[('fr', 'French'), ('en', 'English')], default='fr', max_length=8, verbose_name='default language')),
-                ('languages', models.CharField(default='fr,en', max_length=60, validators=[django.core.validators.RegexValidator('^[a-z]{2}(,[a-z]{2})*$', 'Enter language codes separated by commas, e.g. fr,en.')], verbose_name='languages')),
-                ('currency', models.CharField(default='EUR', max_length=3, verbose_name='currency')),
-                ('prices_include_tax', models.BooleanField(default=True, help_text='Prices are entered VAT included, as is usual in France.', verbose_name='prices include VAT')),
-                ('time_zone', models.CharField(default='Europe/Paris', max_length=64, verbose_name='time zone')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact email')),
-                ('tagline', models.CharField(blank=True, max_length=200, verbose_name='tagline')),
-                ('logo', models.ImageField(blank=True, upload_to='shops/logos/', verbose_name='logo')),
-                ('primary_colour', models.CharField(default='#2f5d50', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Enter a colour as #RRGGBB.')], verbose_name='primary colour')),
-                ('accent_colour', models.CharField(default='#b5562b', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Enter a colour as #RRGGBB.')], verbose_name='accent colour')),
-                ('low_stock_threshold', models.PositiveIntegerField(default=5, help_text='Below this quantity the storefront says the stock is low.', verbose_name='low stock threshold')),
-                ('catalog_version', models.PositiveBigIntegerField(default=1, editable=False)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("code", models.SlugField(unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "domain",
+                    models.CharField(
+                        blank=True,
+                        help_text="Host name the shop answers on, e.g. boutique.example.fr. Leave blank for the default shop.",
+                        max_length=253,
+                        verbose_name="domain",
+                    ),
+                ),
+                (
+                    "is_default",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Answers on every host name that no other shop claims.",
+                        verbose_name="default shop",
+                    ),
+                ),
+                (
+                    "default_language",
+                    models.CharField(
+                        choices=[("fr", "French"), ("en", "English")],
+                        default="fr",
+                        max_length=8,
+                        verbose_name="default language",
+                    ),
+                ),
+                (
+                    "languages",
+                    models.CharField(
+                        default="fr,en",
+                        max_length=60,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z]{2}(,[a-z]{2})*$",
+                                "Enter language codes separated by commas, e.g. fr,en.",
+                            )
+                        ],
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "currency",
+                    models.CharField(default="EUR", max_length=3, verbose_name="currency"),
+                ),
+                (
+                    "prices_include_tax",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Prices are entered VAT included, as is usual in France.",
+                        verbose_name="prices include VAT",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Europe/Paris", max_length=64, verbose_name="time zone"
+                    ),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="contact email"),
+                ),
+                ("tagline", models.CharField(blank=True, max_length=200, verbose_name="tagline")),
+                (
+                    "logo",
+                    models.ImageField(blank=True, upload_to="shops/logos/", verbose_name="logo"),
+                ),
+                (
+                    "primary_colour",
+                    models.CharField(
+                        default="#2f5d50",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB."
+                            )
+                        ],
+                        verbose_name="primary colour",
+                    ),
+                ),
+                (
+                    "accent_colour",
+                    models.CharField(
+                        default="#b5562b",
+                        max_length=7,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB."
+                            )
+                        ],
+                        verbose_name="accent colour",
+                    ),
+                ),
+                (
+                    "low_stock_threshold",
+                    models.PositiveIntegerField(
+                        default=5,
+                        help_text="Below this quantity the storefront says the stock is low.",
+                        verbose_name="low stock threshold",
+                    ),
+                ),
+                ("catalog_version", models.PositiveBigIntegerField(default=1, editable=False)),
             ],
             options={
-                'verbose_name': 'shop',
-                'verbose_name_plural': 'shops',
-                'constraints': [models.UniqueConstraint(condition=models.Q(('domain', ''), _negated=True), fields=('domain',), name='shop_unique_domain'), models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('is_default',), name='shop_single_default')],
+                "verbose_name": "shop",
+                "verbose_name_plural": "shops",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("domain", ""), _negated=True),
+                        fields=("domain",),
+                        name="shop_unique_domain",
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("is_default", True)),
+                        fields=("is_default",),
+                        name="shop_single_default",
+                    ),
+                ],
             },
         ),
     ]

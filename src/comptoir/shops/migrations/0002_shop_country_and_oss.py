@@ -4,20 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shops', '0001_initial'),
+        ("shops", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='shop',
-            name='country',
-            field=models.CharField(default='FR', help_text='Where the shop is established: its VAT applies to domestic sales.', max_length=2, verbose_name='country'),
+            model_name="shop",
+            name="country",
+            field=models.CharField(
+                default="FR",
+                help_text="Where the shop is established: its VAT applies to domestic sales.",
+                max_length=2,
+                verbose_name="country",
+            ),
         ),
         migrations.AddField(
-            model_name='shop',
-            name='oss_registered',
-            field=models.BooleanField(default=False, help_text="Charge the customer's country VAT on sales to other EU countries.", verbose_name='registered for the EU One-Stop Shop'),
+            model_name="shop",
+            name="oss_registered",
+            field=models.BooleanField(
+                default=False,
+                help_text="Charge the customer's country VAT on sales to other EU countries.",
+                verbose_name="registered for the EU One-Stop Shop",
+            ),
         ),
     ]

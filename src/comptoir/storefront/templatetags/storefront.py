@@ -22,13 +22,19 @@ def price(context: dict[str, Any], amount: Decimal | None) -> str:
 
 
 @register.simple_tag
-def picture(image: Any, alt: str, sizes: str = "(max-width: 40em) 50vw, 25vw",
-            eager: bool = False, css_class: str = "") -> str:
+def picture(
+    image: Any,
+    alt: str,
+    sizes: str = "(max-width: 40em) 50vw, 25vw",
+    eager: bool = False,
+    css_class: str = "",
+) -> str:
     """An <img> with srcset over the WebP renditions, lazy unless ``eager``."""
     # An empty gallery gives "" (the template's missing value), not None.
     if not image:
-        return format_html('<div class="noimg {}" role="img" aria-label="{}"></div>',
-                           css_class, alt)
+        return format_html(
+            '<div class="noimg {}" role="img" aria-label="{}"></div>', css_class, alt
+        )
     renditions = image.renditions or {}
     url = default_storage.url
     if renditions:
@@ -41,7 +47,14 @@ def picture(image: Any, alt: str, sizes: str = "(max-width: 40em) 50vw, 25vw",
     return format_html(
         '<img src="{}" srcset="{}" sizes="{}" alt="{}" width="{}" height="{}" '
         'loading="{}" decoding="async" class="{}">',
-        src, srcset, sizes, alt, width, height, "eager" if eager else "lazy", css_class,
+        src,
+        srcset,
+        sizes,
+        alt,
+        width,
+        height,
+        "eager" if eager else "lazy",
+        css_class,
     )
 
 

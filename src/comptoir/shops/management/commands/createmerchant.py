@@ -26,14 +26,13 @@ class Command(BaseCommand):
             raise CommandError(f"{email!r} is not an email address") from None
         password = options["password"] or secrets.token_urlsafe(12)
         user_model = get_user_model()
-        user, created = user_model.objects.get_or_create(
-            username=email, defaults={"email": email}
-        )
+        user, created = user_model.objects.get_or_create(username=email, defaults={"email": email})
         user.email = email
         user.is_staff = True
         user.is_superuser = True
         user.set_password(password)
         user.save()
         verb = "Created" if created else "Reset the password of"
-        self.stdout.write(f"{verb} the merchant account.\n  login:    {email}\n"
-                          f"  password: {password}")
+        self.stdout.write(
+            f"{verb} the merchant account.\n  login:    {email}\n  password: {password}"
+        )
