@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "comptoir.shipping",
     "comptoir.discounts",
     "comptoir.orders",
+    "comptoir.downloads",
     "comptoir.payments",
     "comptoir.sandbox_psp",
     "comptoir.checkout",
@@ -180,6 +181,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [THEME_DIR / "static"] if (THEME_DIR / "static").is_dir() else []
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media"))).resolve()
+# Files sold as digital goods: outside MEDIA_ROOT, served only through download links.
+COMPTOIR_PRIVATE_ROOT = Path(env_str("COMPTOIR_PRIVATE_ROOT", str(DATA_DIR / "private"))).resolve()
+COMPTOIR_DOWNLOAD_DAYS = env_int("COMPTOIR_DOWNLOAD_DAYS", 30)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", storefront_views.root_redirect, name="root"),
     path("payments/", include("comptoir.payments.urls")),
+    path("downloads/", include("comptoir.downloads.urls")),
     path("sandbox-psp/", include("comptoir.sandbox_psp.urls")),
 ]
 

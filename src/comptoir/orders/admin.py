@@ -3,6 +3,7 @@ three actions that need a human — payment received, cancel, refund."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -80,6 +81,32 @@ class RefundForm(forms.Form):
         decimal_places=2,
     )
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, lines: Sequence[OrderLine] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.restock_fields = []
+        for line in lines:
+            returnable = line.quantity - line.refunded_quantity
+            if not line.variant_id or returnable <= 0:
+                continue
+            name = f"restock_{line.pk}"
+            self.fields[name] = forms.IntegerField(
+                label=_("Return to stock: %(sku)s — %(name)s (up to %(max)s)")
+                % {"sku": line.sku, "name": line.product_name, "max": returnable},
+                min_value=0,
+                max_value=returnable,
+                initial=0,
+                required=False,
+            )
+            self.restock_fields.append((name, line.pk))
+
+    def restock(self) -> dict[int, int]:
+        """Line id -> units back on the shelf, leaving out the lines left at 0."""
+        return {
+            line_id: self.cleaned_data[name]
+            for name, line_id in self.restock_fields
+            if self.cleaned_data.get(name)
+        }
 
 
 @admin.register(Order)
@@ -177,7 +204,7 @@ class OrderAdmin(admin.ModelAdmin):
 
     def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = get_object_or_404(Order, pk=order_id)
-        form = RefundForm(request.POST or None)
+        form = RefundForm(request.POST or None, lines=list(order.lines.all()))
         if request.method == "POST" and form.is_valid():
             try:
                 payments.refund_order(
@@ -185,9 +212,10 @@ class OrderAdmin(admin.ModelAdmin):
                     amount=form.cleaned_data["amount"],
                     actor=request.user.get_username(),
                     reason=form.cleaned_data["reason"],
+                    restock=form.restock(),
                 )
             except (ComptoirError, InvalidOperation) as error:
-                form.add_error("amount", str(error))
+                form.add_error(None, str(error))
             else:
                 self.message_user(request, _("Refund requested."))
                 return HttpResponseRedirect(reverse("admin:orders_order_change", args=[order.pk]))

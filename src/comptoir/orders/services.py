@@ -80,6 +80,7 @@ def lock_order(order_id: int) -> Order:
 @transaction.atomic
 def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
     """The payment is confirmed: stock leaves the shelves, the customer is told. Once."""
+    from comptoir.downloads.services import grant_downloads
     from comptoir.inventory import services as inventory
     from comptoir.orders import notifications
 
@@ -88,6 +89,7 @@ def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
         return order
     transition(order, OrderStatus.PAID, actor=actor, note=note)
     inventory.commit(order)
+    grant_downloads(order)
     notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)
     return order
 

@@ -13,14 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks import task
 
 from comptoir.core.exceptions import ComptoirError
 from comptoir.orders import notifications
 from comptoir.orders import services as orders
-from comptoir.orders.models import Order
+from comptoir.orders.models import Order, OrderLine
 from comptoir.orders.states import PAID_STATES, OrderStatus, can_transition
 from comptoir.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
 from comptoir.payments.providers.base import ProviderEvent
@@ -154,11 +155,22 @@ def refundable_amount(payment: Payment) -> Decimal:
 
 
 @transaction.atomic
-def refund_order(order_id: int, *, amount: Decimal, actor: str, reason: str = "") -> list[Refund]:
-    """Refund ``amount`` of an order's captured payments; never more than was captured."""
+def refund_order(
+    order_id: int,
+    *,
+    amount: Decimal,
+    actor: str,
+    reason: str = "",
+    restock: dict[int, int] | None = None,
+) -> list[Refund]:
+    """Refund ``amount`` of an order's captured payments; never more than was captured.
+
+    ``restock`` maps order line ids to the units that came back and return to stock, in
+    the same transaction: the refund and the stock both happen, or neither."""
     order = orders.lock_order(order_id)
     if amount <= 0:
         raise ComptoirError("A refund must be a positive amount.")
+    returns = _checked_returns(order, restock or {})
     payments = list(
         Payment.objects.select_for_update()
         .filter(order=order, status=PaymentStatus.SUCCEEDED)
@@ -181,7 +193,52 @@ def refund_order(order_id: int, *, amount: Decimal, actor: str, reason: str = ""
     orders.record_event(
         order, "refund_requested", actor=actor, note=reason, data={"amount": str(amount)}
     )
+    _return_to_stock(order, returns, actor=actor, reason=reason)
     return refunds
+
+
+def _checked_returns(order: Order, restock: dict[int, int]) -> list[tuple[OrderLine, int]]:
+    """The lines and quantities of ``restock``, refused whole if any is wrong."""
+    lines = {line.pk: line for line in order.lines.filter(pk__in=list(restock))}
+    returns = []
+    for line_id, quantity in restock.items():
+        line = lines.get(line_id)
+        if line is None:
+            raise ComptoirError(_("Line %(line)s is not part of this order.") % {"line": line_id})
+        returnable = line.quantity - line.refunded_quantity
+        if not isinstance(quantity, int) or quantity <= 0 or quantity > returnable:
+            raise ComptoirError(
+                _("%(sku)s: between 1 and %(max)s unit(s) can go back to stock, not %(n)s.")
+                % {"sku": line.sku, "max": returnable, "n": quantity}
+            )
+        if line.variant_id is None:
+            raise ComptoirError(
+                _("%(sku)s: this product no longer exists, its stock cannot be returned.")
+                % {"sku": line.sku}
+            )
+        returns.append((line, quantity))
+    # Variants in primary-key order, like every other stock change: no deadlock.
+    return sorted(returns, key=lambda item: (item[0].variant_id, item[0].pk))
+
+
+def _return_to_stock(
+    order: Order, returns: list[tuple[OrderLine, int]], *, actor: str, reason: str
+) -> None:
+    from comptoir.inventory import services as inventory
+
+    for line, quantity in returns:
+        assert line.variant_id is not None
+        inventory.put_back(order, line.variant_id, quantity, reason="refunded")
+        OrderLine.objects.filter(pk=line.pk).update(
+            refunded_quantity=F("refunded_quantity") + quantity
+        )
+        orders.record_event(
+            order,
+            "stock_returned",
+            actor=actor,
+            note=reason,
+            data={"line": line.pk, "sku": line.sku, "quantity": quantity},
+        )
 
 
 def refund_remaining(order: Order, *, actor: str, reason: str) -> list[Refund]:
