@@ -131,6 +131,10 @@ class ProductImageForm(forms.ModelForm):
     """An image is uploaded, or fetched from the address the merchant pastes; either way it
     is checked (real image, accepted format, size) before anything is stored."""
 
+    source_url = forms.URLField(
+        label=_("fetched from"), required=False, max_length=1000, assume_scheme="https"
+    )
+
     class Meta:
         model = ProductImage
         fields = ["original", "source_url", "variant", "alt", "position"]

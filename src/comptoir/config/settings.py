@@ -290,5 +290,3 @@ COMPTOIR_SANDBOX_WEBHOOK_SECRET = env_str("COMPTOIR_SANDBOX_WEBHOOK_SECRET", "")
 if PRODUCTION and not env_bool("COMPTOIR_SANDBOX_PAYMENTS", default=False):
     # A real shop never offers the simulated card: it would take orders nobody paid for.
     COMPTOIR_PAYMENT_PROVIDERS.pop("sandbox", None)
-# Opt in now to Django 6's behaviour: a URL typed without a scheme means https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
