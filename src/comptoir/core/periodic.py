@@ -78,7 +78,7 @@ class Scheduler(threading.Thread):
         while not self.stopping.is_set():
             try:
                 for name in schedule_due():
-                    log.info("periodic job %s enqueued", name)
+                    log.debug("periodic job %s enqueued", name)
             except Exception:  # a database hiccup must not kill the worker
                 log.exception("periodic scheduling failed; retrying")
             finally:
