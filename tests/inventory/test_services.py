@@ -101,3 +101,45 @@ def test_manual_adjustment_is_recorded(shop):
     inventory.adjust(Variant.objects.get(pk=v.pk), delta=-1, reason="breakage", note="cup")
     assert stock(v) == (2, 0)
     assert StockMovement.objects.get().note == "cup"
+
+
+def catalog_version(shop):
+    shop.refresh_from_db(fields=["catalog_version"])
+    return shop.catalog_version
+
+
+def test_a_sale_far_above_the_low_stock_threshold_leaves_every_cached_page_alone(shop):
+    variant = make_variant(shop, sku="PLENTY", stock=100)
+    before = catalog_version(shop)
+
+    with transaction.atomic():
+        order = order_for(shop)
+        inventory.reserve(order, [inventory.StockRequest(variant.pk, 2)])
+        inventory.commit(order)
+
+    assert catalog_version(shop) == before
+    assert stock(variant) == (98, 0)
+
+
+def test_the_last_units_refresh_the_pages_that_show_them(shop):
+    variant = make_variant(shop, sku="RARE", stock=6)  # threshold 5: "in stock"
+    before = catalog_version(shop)
+
+    with transaction.atomic():
+        first = order_for(shop, 1)
+        inventory.reserve(first, [inventory.StockRequest(variant.pk, 1)])  # 5 left: "only 5"
+    after_low = catalog_version(shop)
+    with transaction.atomic():
+        second = order_for(shop, 2)
+        inventory.reserve(second, [inventory.StockRequest(variant.pk, 5)])  # 0 left
+    after_out = catalog_version(shop)
+    variant.product.refresh_from_db(fields=["in_stock"])
+    in_stock_when_gone = variant.product.in_stock
+    with transaction.atomic():
+        inventory.release(second)  # back in stock
+    after_back = catalog_version(shop)
+    variant.product.refresh_from_db(fields=["in_stock"])
+
+    assert before < after_low < after_out < after_back
+    assert in_stock_when_gone is False
+    assert variant.product.in_stock is True

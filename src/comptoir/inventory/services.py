@@ -63,12 +63,11 @@ def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
         Reservation.objects.create(
             variant_id=variant_id, order=order, quantity=quantity, held=holds
         )
-    _after_stock_change(merged)
+    _after_stock_change({pk: -quantity for pk, quantity in merged.items()})
 
 
 def commit(order: Order) -> None:
     """The order is paid: its reservations leave the stock on hand. Idempotent."""
-    changed: dict[int, int] = {}
     for reservation in _locked_reservations(order):
         Variant.objects.filter(pk=reservation.variant_id).update(
             stock_quantity=F("stock_quantity") - reservation.quantity,
@@ -83,8 +82,8 @@ def commit(order: Order) -> None:
         )
         reservation.state = ReservationState.COMMITTED
         reservation.save(update_fields=["state"])
-        changed[reservation.variant_id] = reservation.quantity
-    _after_stock_change(changed)
+    # On hand and reserved fell by the same amount: what is for sale did not change, and
+    # neither did any page.
 
 
 def release(order: Order) -> None:
@@ -97,7 +96,8 @@ def release(order: Order) -> None:
             )
         reservation.state = ReservationState.RELEASED
         reservation.save(update_fields=["state"])
-        changed[reservation.variant_id] = reservation.quantity
+        if reservation.held:
+            changed[reservation.variant_id] = reservation.quantity
     _after_stock_change(changed)
 
 
@@ -112,7 +112,7 @@ def adjust(variant: Variant, *, delta: int, reason: str, note: str = "") -> None
     """A manual correction by the merchant or a stock file."""
     Variant.objects.filter(pk=variant.pk).update(stock_quantity=F("stock_quantity") + delta)
     StockMovement.objects.create(variant=variant, delta=delta, reason=reason, note=note)
-    _after_stock_change({variant.pk: abs(delta)})
+    _after_stock_change({variant.pk: delta})
 
 
 def _locked_reservations(order: Order) -> list[Reservation]:
@@ -123,14 +123,35 @@ def _locked_reservations(order: Order) -> list[Reservation]:
     )
 
 
-def _after_stock_change(variant_quantities: dict[int, int]) -> None:
-    """Keep the product's listing flag right and refresh cached pages that show stock."""
-    if not variant_quantities:
+def _after_stock_change(available_deltas: dict[int, int]) -> None:
+    """Refresh what the storefront shows, only where a shopper could see a difference.
+
+    ``available_deltas`` maps variant ids to the change of their quantity for sale. Above
+    the shop's low-stock threshold a page says "in stock" whatever the number, so most
+    sales touch no page: the product's listing flags and the shop's page cache (its
+    catalog version) are refreshed only when the quantity for sale was or is at or below
+    the threshold — the "only 3 left", "out of stock" and "back in stock" moments.
+    """
+    changed = {pk: delta for pk, delta in available_deltas.items() if delta}
+    if not changed:
         return
-    products = Product.objects.filter(variants__pk__in=list(variant_quantities)).distinct()
-    shop_ids = set()
-    for product in products:
+    rows = Variant.objects.filter(pk__in=list(changed), track_stock=True).values_list(
+        "pk",
+        "product_id",
+        "stock_quantity",
+        "reserved_quantity",
+        "product__shop_id",
+        "product__shop__low_stock_threshold",
+    )
+    product_ids: set[int] = set()
+    shop_ids: set[int] = set()
+    for pk, product_id, on_hand, reserved, shop_id, threshold in rows:
+        after = on_hand - reserved
+        before = after - changed[pk]
+        if min(before, after) <= threshold:
+            product_ids.add(product_id)
+            shop_ids.add(shop_id)
+    for product in Product.objects.filter(pk__in=product_ids).order_by("pk"):
         refresh_product_listing(product)
-        shop_ids.add(product.shop_id)
-    for shop_id in shop_ids:
+    for shop_id in sorted(shop_ids):
         bump_catalog_version(shop_id)
