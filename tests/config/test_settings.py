@@ -126,6 +126,7 @@ def _production_env():
         "ALLOWED_HOSTS": "shop.example",
         "COMPTOIR_SERVE_MEDIA": "false",
         "DEBUG": "false",
+        "COMPTOIR_BANK_IBAN": "FR76 1234 5678 9012 3456 7890 123",
     }
 
 
@@ -183,3 +184,13 @@ def test_sqlite_takes_the_write_lock_when_a_transaction_starts():
     from django.conf import settings
 
     assert settings.DATABASES["default"]["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_production_offers_no_demo_payment_details(tmp_path):
+    env = _production_env()
+    del env["COMPTOIR_BANK_IBAN"]
+
+    result = _run_comptoir(tmp_path, "check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode != 0
+    assert "comptoir.W002" in result.stderr + result.stdout

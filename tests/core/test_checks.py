@@ -21,4 +21,4 @@ def test_a_provider_that_cannot_be_loaded_is_reported(settings):
 def test_a_shop_must_offer_a_way_to_pay(settings):
     settings.COMPTOIR_PAYMENT_PROVIDERS = {}
 
-    assert [p.id for p in check_payment_providers(None)] == ["comptoir.E004"]
+    assert [p.id for p in check_payment_providers(None)] == ["comptoir.W002"]

@@ -295,3 +295,9 @@ COMPTOIR_SANDBOX_WEBHOOK_SECRET = env_str("COMPTOIR_SANDBOX_WEBHOOK_SECRET", "")
 if PRODUCTION and not env_bool("COMPTOIR_SANDBOX_PAYMENTS", default=False):
     # A real shop never offers the simulated card: it would take orders nobody paid for.
     COMPTOIR_PAYMENT_PROVIDERS.pop("sandbox", None)
+if PRODUCTION:
+    # The demo's bank details and an empty cheque address must never reach a customer.
+    if not env_str("COMPTOIR_BANK_IBAN"):
+        COMPTOIR_PAYMENT_PROVIDERS.pop("bank_transfer", None)
+    if not env_str("COMPTOIR_CHEQUE_ADDRESS"):
+        COMPTOIR_PAYMENT_PROVIDERS.pop("cheque", None)

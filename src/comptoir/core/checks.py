@@ -48,7 +48,11 @@ def check_payment_providers(app_configs: Any, **kwargs: Any) -> list[Error | War
     providers = settings.COMPTOIR_PAYMENT_PROVIDERS
     if not providers:
         problems.append(
-            Error("COMPTOIR_PAYMENT_PROVIDERS offers no way to pay", id="comptoir.E004")
+            Warning(
+                "No payment method is offered: set COMPTOIR_BANK_IBAN, "
+                "COMPTOIR_CHEQUE_ADDRESS or STRIPE_SECRET_KEY",
+                id="comptoir.W002",
+            )
         )
     for code, spec in providers.items():
         try:
