@@ -173,12 +173,6 @@ def main() -> None:
     parser.add_argument("--no-wsgi-compare", action="store_true")
     parser.add_argument("--wsgi-seconds", type=int, default=10)
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument(
-        "--snapshot",
-        action="store_true",
-        help="run the committed code (git HEAD) plus the bench's own files, "
-        "when the working tree is mid-change (e.g. a missing migration)",
-    )
     args = parser.parse_args()
     pages = [p for p in args.pages.split(",") if p]
     modes = [m for m in args.modes.split(",") if m]
@@ -241,29 +235,6 @@ def main() -> None:
 # --- preparing the data -------------------------------------------------------------------
 
 
-OWN_FILES = [
-    "src/comptoir/demo/generator.py",
-    "src/comptoir/demo/management/commands/generate_catalog.py",
-    "src/comptoir/catalog/selectors.py",
-    "src/comptoir/storefront/cache.py",
-]
-
-
-def snapshot_source() -> str:
-    """A copy of git HEAD's src/ with the bench's own working files laid over it."""
-    target = Path("/tmp/comptoir-bench-src")
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir()
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", "HEAD", "src"], check=True, capture_output=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
-    for name in OWN_FILES:
-        (target / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(ROOT / name, target / name)
-    return str(target / "src")
-
-
 def prepare(args: argparse.Namespace) -> dict[str, str]:
     """Environment of a production server on a generated catalog; generates it if needed."""
     data_dir = Path(f"/tmp/bench-{args.db}-{args.products}-s{args.seed}")
@@ -280,9 +251,6 @@ def prepare(args: argparse.Namespace) -> dict[str, str]:
         LOG_LEVEL="WARNING",
     )
     env.pop("CACHE_URL", None)
-    if args.snapshot:
-        env["PYTHONPATH"] = snapshot_source()
-        print(f"running the code of git HEAD from {env['PYTHONPATH']}")
     marker = data_dir / "generated.txt"
     if args.db == "postgres":
         name = f"comptoir_bench_{args.products}_s{args.seed}"
@@ -317,42 +285,9 @@ def prepare(args: argparse.Namespace) -> dict[str, str]:
     else:
         print(f"reusing the catalog in {data_dir} ({args.db}): {marker.read_text().strip()}")
     comptoir(env, "migrate", "-v0")  # the code may have moved on since the generation
-    work_around_empty_gallery(env, data_dir)
     comptoir(env, "collectstatic", "--noinput", "-v0")
     env["_generation"] = marker.read_text().strip()
     return env
-
-
-def work_around_empty_gallery(env: dict[str, str], data_dir: Path) -> None:
-    """Serve product pages of image-less products while the ``picture`` tag breaks on them.
-
-    ``{% with first=gallery.0 %}`` gives ``""`` for an empty gallery and ``picture`` only
-    treats ``None`` as "no image", so the page fails with AttributeError. Until the tag
-    says ``if not image``, the bench serves product.html through a theme folder with the
-    first image passed only when there is one; the page is otherwise the same.
-    """
-    src = Path(env.get("PYTHONPATH") or ROOT / "src")
-    tag = src / "comptoir/storefront/templatetags/storefront.py"
-    theme = data_dir / "bench-theme"
-    shutil.rmtree(theme, ignore_errors=True)
-    if "if image is None:" not in tag.read_text():
-        return
-    original = (src / "comptoir/storefront/templates/storefront/product.html").read_text()
-    broken = (
-        '{% with first=gallery.0 %}{% picture first row.name "(max-width: 40em) 100vw, 50vw" '
-        'True "main" %}{% endwith %}'
-    )
-    if broken not in original:
-        return
-    fixed = (
-        "{% if gallery %}" + broken + "{% else %}{% picture None row.name "
-        '"(max-width: 40em) 100vw, 50vw" True "main" %}{% endif %}'
-    )
-    target = theme / "templates" / "storefront" / "product.html"
-    target.parent.mkdir(parents=True)
-    target.write_text(original.replace(broken, fixed))
-    env["COMPTOIR_THEME_DIR"] = str(theme)
-    print("note: product.html served from a bench theme (empty-gallery bug in the picture tag)")
 
 
 def comptoir(env: dict[str, str], *argv: str, capture: bool = False) -> str:

@@ -48,7 +48,7 @@ def purchasable_variant(shop: Shop, variant_id: object) -> Variant:
 def check_stock(variant: Variant, quantity: int) -> None:
     if not variant.track_stock or variant.product.allow_backorder:
         return
-    available = variant.stock_quantity - variant.reserved_quantity
+    available = variant.available_quantity
     if available <= 0:
         raise CartError(_("%(sku)s is out of stock.") % {"sku": variant.sku})
     if quantity > available:

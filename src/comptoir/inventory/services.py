@@ -30,10 +30,6 @@ class StockRequest:
     quantity: int
 
 
-def available_quantity(variant: Variant) -> int:
-    return variant.stock_quantity - variant.reserved_quantity
-
-
 def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
     """Reserve every line of ``order`` or none (the caller's transaction rolls back)."""
     assert transaction.get_connection().in_atomic_block, "reserve() needs a transaction"
@@ -52,7 +48,7 @@ def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
             updated = rows.update(reserved_quantity=F("reserved_quantity") + quantity)
         if updated != 1:
             variant.refresh_from_db(fields=["stock_quantity", "reserved_quantity"])
-            available = max(0, available_quantity(variant))
+            available = max(0, variant.available_quantity)
             raise OutOfStock(
                 _("Only %(n)s left of %(sku)s.") % {"n": available, "sku": variant.sku}
                 if available

@@ -10,7 +10,6 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     HttpResponseRedirect,
 )
 from django.shortcuts import render
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from comptoir.catalog import selectors
-from comptoir.catalog.models import Category, ProductTranslation, Variant
+from comptoir.catalog.models import Category, Variant
 from comptoir.search.backends import get_search_backend
 from comptoir.storefront.cache import cacheable
 from comptoir.storefront.filters import BadQuery, parse_listing_filters, parse_page
@@ -291,11 +290,11 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         if isinstance(exception, BadQuery)
         else _("This request could not be understood.")
     )
-    return _error_page(request, "400.html", {"message": message}, HttpResponseBadRequest)
+    return _error_page(request, "400.html", {"message": message}, status=400)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, "404.html", {}, None, status=404)
+    return _error_page(request, "404.html", {}, status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -308,8 +307,8 @@ def _error_page(
     request: HttpRequest,
     template: str,
     context: dict[str, Any],
-    response_class: Any,
-    status: int = 400,
+    *,
+    status: int,
 ) -> HttpResponse:
     shop = getattr(request, "shop", None)
     if shop is not None:
@@ -317,8 +316,3 @@ def _error_page(
         context.setdefault("nav", _nav(request, language))
     body = loader.render_to_string(template, context, request=request)
     return HttpResponse(body, status=status)
-
-
-def product_url(row: ProductTranslation) -> str:
-    with override(row.language):
-        return reverse("storefront:product", kwargs={"slug": row.slug})
