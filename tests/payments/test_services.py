@@ -108,6 +108,26 @@ def test_a_second_capture_for_a_paid_order_is_refunded_in_full(order):
     assert OrderEvent.objects.filter(order=order, kind="duplicate_payment_refunded").count() == 1
 
 
+def test_a_duplicate_capture_reported_again_is_refunded_once(order):
+    # Given a paid order and a second capture, reported by the webhook and the return page
+    first = order.payments.get()
+    payments.confirm_payment(str(first.pk), amount=first.amount, currency="EUR", actor="psp")
+    second = Payment.objects.create(
+        order=order, provider="bank_transfer", amount=first.amount, currency="EUR"
+    )
+
+    outcomes = [
+        payments.confirm_payment(str(second.pk), amount=second.amount, currency="EUR", actor="psp")
+        for _ in range(2)
+    ]
+    run_queued_tasks()
+
+    assert outcomes == ["refunded a duplicate or late payment", "already confirmed"]
+    assert Refund.objects.filter(payment=second).count() == 1
+    second.refresh_from_db()
+    assert second.refunded_amount == Decimal("24.90")
+
+
 def test_begin_payment_starts_one_intent_however_often_it_is_called(order):
     request = RequestFactory().get("/")
     urls = {

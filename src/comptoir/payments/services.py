@@ -82,7 +82,8 @@ def confirm_payment(
     # (cancel_order, refund_order). Payment first deadlocked against a cancellation.
     order = orders.lock_order(order_id)
     payment = Payment.objects.select_for_update().get(pk=payment_id)
-    if payment.status == PaymentStatus.SUCCEEDED:
+    # A duplicate capture was settled (refunded) the first time it was reported.
+    if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.DUPLICATE):
         return "already confirmed"
     if amount is not None and (amount != payment.amount or currency.upper() != payment.currency):
         orders.record_event(
