@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from comptoir.core.models import TimeStampedModel
+from comptoir.shops.models import Shop
+
+
+class ItemKind(models.TextChoices):
+    """What needs the merchant. The column holds no choices, so a domain adds a kind here
+    without a migration."""
+
+    DISPATCH_FAILED = "dispatch_failed", _("Dispatch failed")
+    PROMISE_MISSED = "promise_missed", _("Dispatch promise missed")
+    PAYMENT_OVERDUE = "payment_overdue", _("Manual payment overdue")
+    MESSAGE_REJECTED = "message_rejected", _("Provider message rejected")
+    STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
+
+
+class ItemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    """Waiting for the merchant, or for its cause to go away."""
+    CLOSED = "closed", _("Closed")
+    """Handled by the merchant, or closed by itself when its cause was gone."""
+
+
+class InboxItem(TimeStampedModel):
+    """One thing that needs a human. At most one open item per (shop, kind, key): raising the
+    same cause again refreshes the open item instead of piling up duplicates."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="inbox_items")
+    kind = models.CharField(_("kind"), max_length=40)
+    # What the item is about, stable across raises: "shipment:42", "order:1007", ...
+    key = models.CharField(max_length=200)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.OPEN
+    )
+    title = models.CharField(_("title"), max_length=250)
+    detail = models.TextField(_("detail"), blank=True)
+    # What the merchant needs to decide, shown on the item's page (attempts, last error, ...).
+    context = models.JSONField(default=dict, blank=True)
+    order = models.ForeignKey(
+        "orders.Order",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbox_items",
+    )
+    raised_count = models.PositiveIntegerField(default=1)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(_("why it closed"), max_length=250, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "kind", "key"],
+                condition=Q(status="open"),
+                name="inbox_one_open_item_per_cause",
+            )
+        ]
+        indexes = [models.Index(fields=["shop", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def kind_label(self) -> str:
+        try:
+            return str(ItemKind(self.kind).label)
+        except ValueError:
+            return self.kind

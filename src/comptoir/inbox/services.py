@@ -1,0 +1,60 @@
+"""Raise and close the things that need the merchant.
+
+Domains call ``open_item`` when something needs a human and ``close_item`` when the cause is
+gone (a retried dispatch went through, the overdue payment arrived): the item closes itself
+and the merchant never sees a stale one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from comptoir.inbox.models import InboxItem, ItemStatus
+from comptoir.shops.models import Shop
+
+
+def open_item(
+    shop: Shop,
+    *,
+    kind: str,
+    key: str,
+    title: str,
+    detail: str = "",
+    context: dict[str, Any] | None = None,
+    order: Any = None,
+) -> InboxItem:
+    """Open an item for this cause, or refresh the one already open. Safe to call again and
+    concurrently: there is never more than one open item per (shop, kind, key)."""
+    fields = {"title": title[:250], "detail": detail, "context": context or {}, "order": order}
+    for _attempt in range(3):
+        updated = InboxItem.objects.filter(
+            shop=shop, kind=kind, key=key, status=ItemStatus.OPEN
+        ).update(raised_count=F("raised_count") + 1, updated_at=timezone.now(), **fields)
+        if updated:
+            return InboxItem.objects.get(shop=shop, kind=kind, key=key, status=ItemStatus.OPEN)
+        try:
+            with transaction.atomic():
+                return InboxItem.objects.create(shop=shop, kind=kind, key=key, **fields)
+        except IntegrityError:
+            continue  # another process opened it first; refresh that one
+    raise RuntimeError(f"could not open inbox item {kind}/{key}")
+
+
+def close_item(shop: Shop, *, kind: str, key: str, reason: str) -> bool:
+    """Close the open item for this cause, if any. Returns whether one was closed."""
+    return bool(
+        InboxItem.objects.filter(shop=shop, kind=kind, key=key, status=ItemStatus.OPEN).update(
+            status=ItemStatus.CLOSED,
+            closed_at=timezone.now(),
+            closed_reason=reason[:250],
+            updated_at=timezone.now(),
+        )
+    )
+
+
+def open_items(shop: Shop):
+    return InboxItem.objects.filter(shop=shop, status=ItemStatus.OPEN).select_related("order")
