@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "comptoir.checkout",
     "comptoir.customers",
     "comptoir.inbox",
+    "comptoir.promise",
     "comptoir.fulfillment",
     "comptoir.seo",
     "comptoir.imports",
