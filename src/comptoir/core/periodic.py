@@ -41,6 +41,12 @@ JOBS = [
         timedelta(minutes=10),
         "comptoir.orders.notifications.retry_unsent_emails",
     ),
+    Job(
+        "promise.raise_missed",
+        timedelta(minutes=15),
+        "comptoir.promise.tasks.raise_missed_promises",
+    ),
+    Job("inbox.close_resolved", timedelta(minutes=5), "comptoir.inbox.tasks.close_resolved_items"),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -160,3 +161,65 @@ def confirm_promise(order: Any, *, paid_at: datetime | None = None) -> date | No
         order.promised_dispatch_on = day
         type(order).objects.filter(pk=order.pk).update(promised_dispatch_on=day)
     return day
+
+
+#: Paid and not yet gone: what the promise is watched on, whatever the fulfillment route.
+WAITING_TO_LEAVE = ("paid", "fulfilling")
+
+
+def raise_missed_promises(*, now: datetime | None = None) -> int:
+    """Open a PROMISE_MISSED inbox item for every paid order still not shipped after the
+    day it was promised to leave (in its shop's time zone). Idempotent: an item already
+    open is refreshed, not doubled. Returns how many orders are late. Run periodically;
+    the item closes itself once the order ships or is cancelled (inbox.causes)."""
+    from django.utils import translation
+
+    from comptoir.core.money import Money
+    from comptoir.inbox.models import ItemKind
+    from comptoir.inbox.services import open_item
+    from comptoir.orders.models import Order
+
+    now = now or timezone.now()
+    # No shop's local date is more than a day ahead of UTC: refine per shop below.
+    candidates = (
+        Order.objects.filter(
+            status__in=WAITING_TO_LEAVE,
+            promised_dispatch_on__lt=now.date() + timedelta(days=1),
+        )
+        .select_related("shop")
+        .order_by("pk")
+    )
+    late = 0
+    for order in candidates.iterator(chunk_size=500):
+        today = now.astimezone(ZoneInfo(order.shop.time_zone)).date()
+        if order.promised_dispatch_on >= today:
+            continue
+        late += 1
+        with translation.override(order.shop.default_language):
+            open_item(
+                order.shop,
+                kind=ItemKind.PROMISE_MISSED,
+                key=f"order:{order.pk}",
+                title=_("Order %(number)s should have left on %(date)s")
+                % {
+                    "number": order.number,
+                    "date": date_format(order.promised_dispatch_on, "l j F"),
+                },
+                detail=_(
+                    "The order is paid but has not shipped. Ship it, or tell the customer and "
+                    "cancel it."
+                ),
+                context={
+                    "customer": order.email,
+                    "total": str(Money(order.total, order.currency)),
+                    "promised_on": date_format(order.promised_dispatch_on, "DATE_FORMAT"),
+                    "paid_on": date_format(
+                        timezone.localtime(order.paid_at), "SHORT_DATETIME_FORMAT"
+                    )
+                    if order.paid_at
+                    else "",
+                    "status": str(order.get_status_display()),
+                },
+                order=order,
+            )
+    return late
