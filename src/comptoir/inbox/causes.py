@@ -41,10 +41,20 @@ def _promise_missed_gone(item: InboxItem) -> str | None:
     return None
 
 
+def _email_failed_gone(item: InboxItem) -> str | None:
+    from comptoir.orders.models import OrderNotification
+
+    notification_id = int(item.key.partition(":")[2] or 0)
+    if OrderNotification.objects.filter(pk=notification_id, sent_at__isnull=False).exists():
+        return _("The email was sent.")
+    return None
+
+
 #: kind -> check returning why the cause is gone, or None while it is still there.
 CAUSE_GONE: dict[str, Callable[[InboxItem], str | None]] = {
     ItemKind.PAYMENT_OVERDUE: _payment_overdue_gone,
     ItemKind.PROMISE_MISSED: _promise_missed_gone,
+    ItemKind.EMAIL_FAILED: _email_failed_gone,
 }
 
 

@@ -17,6 +17,7 @@ class ItemKind(models.TextChoices):
     PAYMENT_OVERDUE = "payment_overdue", _("Manual payment overdue")
     MESSAGE_REJECTED = "message_rejected", _("Provider message rejected")
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
+    EMAIL_FAILED = "email_failed", _("Email not delivered")
 
 
 class ItemStatus(models.TextChoices):
