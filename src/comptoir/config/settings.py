@@ -258,6 +258,10 @@ COMPTOIR_PRODUCTS_PER_PAGE = 24
 COMPTOIR_SERVE_MEDIA = env_bool("COMPTOIR_SERVE_MEDIA", default=not PRODUCTION)
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
+# The hour (0-23, in each shop's time zone) after which the daily digest of the day before
+# goes to the merchant.
+COMPTOIR_DIGEST_HOUR = env_int("COMPTOIR_DIGEST_HOUR", 7)
+
 # --- Selling -------------------------------------------------------------------------------
 
 # The address customers reach the shop at, for links in emails when a shop has no domain.

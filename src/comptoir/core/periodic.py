@@ -48,6 +48,9 @@ JOBS = [
         "comptoir.promise.tasks.raise_missed_promises",
     ),
     Job("inbox.close_resolved", timedelta(minutes=5), "comptoir.inbox.tasks.close_resolved_items"),
+    # Looks every quarter of an hour; each shop's digest goes out once a day, after
+    # COMPTOIR_DIGEST_HOUR in the shop's time zone (inbox.digest).
+    Job("inbox.daily_digest", timedelta(minutes=15), "comptoir.inbox.tasks.send_due_digests"),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
 
