@@ -40,7 +40,8 @@ def remind_and_cancel_manual_payments(*, now: datetime | None = None) -> int:
                     order, notifications.Kind.PAYMENT_REMINDER, context=instructions
                 ):
                     queued += 1
-                    raise_overdue_payment(order, reminded_at=now, method=str(provider.label))
+                    method = str(provider.label).lower()
+                    raise_overdue_payment(order, reminded_at=now, method=method)
     return queued
 
 
