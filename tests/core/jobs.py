@@ -3,6 +3,7 @@ which has no uniqueness), so a test counts exactly how many times a job ran."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from django_tasks import task
@@ -50,8 +51,9 @@ def buggy(shop_id: int, key: str) -> None:
 
 
 @task()
-def record_once(shop_id: int, key: str) -> None:
-    """The two-worker test's job: one row per run."""
+def record_once(shop_id: int, key: str, seconds: float = 0.0) -> None:
+    """The two-worker test's job: one row per run, after a little work."""
+    time.sleep(seconds)
     record(shop_id, "test_job", key)
 
 

@@ -3,6 +3,7 @@ periodic job runs once per period, whichever worker sees it first."""
 
 from __future__ import annotations
 
+import select
 import signal
 import subprocess
 import sys
@@ -40,6 +41,22 @@ def start_worker() -> subprocess.Popen[bytes]:
     )
 
 
+def wait_until_started(worker: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Until the worker logs that its loop starts: the jobs are queued after both do, so
+    neither gets the whole queue for itself while the other is still importing Django."""
+    deadline = time.monotonic() + timeout
+    assert worker.stderr is not None
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([worker.stderr], [], [], 0.5)
+        if ready:
+            line = worker.stderr.readline()
+            if not line:
+                break
+            if b"Starting worker" in line:
+                return
+    raise AssertionError(f"the worker did not start (exit code {worker.poll()})")
+
+
 def stop(worker: subprocess.Popen[bytes]) -> str:
     if worker.poll() is None:
         worker.send_signal(signal.SIGTERM)
@@ -52,14 +69,17 @@ def stop(worker: subprocess.Popen[bytes]) -> str:
 
 
 def test_two_workers_share_the_queue_and_periodic_jobs_run_once_per_period(shop):
-    # Given 200 queued jobs, each leaving one row per run
-    for n in range(JOBS):
-        jobs.record_once.enqueue(shop.pk, f"job:{n}")
-
-    # When two workers run side by side until the queue is empty, and a few seconds more
-    # for the two-second periodic job
+    # Given two workers started side by side
     workers = [start_worker(), start_worker()]
     try:
+        for worker in workers:
+            wait_until_started(worker)
+
+        # When 200 jobs are queued, each leaving one row per run after 10 ms of work, and
+        # the workers run until the queue is empty, and a few seconds more for the
+        # two-second periodic job
+        for n in range(JOBS):
+            jobs.record_once.enqueue(shop.pk, f"job:{n}", 0.01)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and all(w.poll() is None for w in workers):
             if (
