@@ -166,3 +166,35 @@ def test_a_cached_product_page_expires_when_the_promise_changes(client, shop, se
     expiries = [at for key, at in cache._expire_info.items() if ":page:" in key]
     assert len(expiries) == 1
     assert expiries[0] - time_module.time() <= left + 1
+
+
+def test_a_mistyped_shop_time_zone_falls_back_to_the_sites(shop, client):
+    shop.time_zone = "Europe/Pariss"
+    shop.save()
+    make_variant(shop, sku="TZ", name="Sencha")
+
+    response = client.get(url("storefront:product", slug="sencha-en"))
+
+    assert response.status_code == 200
+    assert promise_for(shop, now=paris(2026, 12, 1, 14, 59)).dispatch_on == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("fields", "error_field"),
+    [
+        ({"working_days": "1123"}, "working_days"),
+        ({"working_days": "189"}, "working_days"),
+        ({"route_lead_days": {"dropship": -1}}, "route_lead_days"),
+        ({"route_lead_days": {"dropship": "2"}}, "route_lead_days"),
+        ({"route_lead_days": ["dropship"]}, "route_lead_days"),
+    ],
+)
+def test_bad_rules_are_refused_naming_the_field(shop, fields, error_field):
+    from django.core.exceptions import ValidationError
+
+    rules = DispatchRules(shop=shop, **fields)
+
+    with pytest.raises(ValidationError) as refused:
+        rules.full_clean()
+
+    assert error_field in refused.value.message_dict

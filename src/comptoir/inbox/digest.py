@@ -35,6 +35,7 @@ from django_tasks import task
 from comptoir.core.money import Money
 from comptoir.core.retry import Backoff, retrying
 from comptoir.inbox.models import DigestRun, InboxItem, ItemKind, ItemStatus
+from comptoir.promise.services import shop_time_zone
 from comptoir.shops.models import Shop
 
 
@@ -48,7 +49,7 @@ class Window:
 
     @classmethod
     def of(cls, day: date, time_zone: str) -> Window:
-        zone = ZoneInfo(time_zone)
+        zone = ZoneInfo(time_zone)  # checked by shop_time_zone
         start = datetime.combine(day, time(0), tzinfo=zone)
         end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
         return cls(day=day, start=start, end=end)
@@ -184,7 +185,7 @@ def send_due_digests(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     claimed = 0
     for shop in Shop.objects.order_by("pk"):
-        local = now.astimezone(ZoneInfo(shop.time_zone))
+        local = now.astimezone(ZoneInfo(shop_time_zone(shop)))
         if local.hour < digest_hour():
             continue
         day = local.date() - timedelta(days=1)
@@ -203,7 +204,7 @@ def send_due_digests(*, now: datetime | None = None) -> int:
 
 def render_digest(run: DigestRun) -> EmailMultiAlternatives:
     shop = run.shop
-    window = Window.of(run.day, shop.time_zone)
+    window = Window.of(run.day, shop_time_zone(shop))
     with translation.override(shop.default_language):
         sections = [s for s in (section(shop, window) for section in SECTIONS) if s is not None]
         context = {

@@ -9,12 +9,14 @@ the date promised on the day of the order).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -24,6 +26,8 @@ from comptoir.catalog.models import ProductKind
 from comptoir.promise.calendar import Rules, dispatch_date, next_change
 from comptoir.promise.models import DispatchRules
 from comptoir.shops.models import Shop
+
+log = logging.getLogger(__name__)
 
 #: A payment confirmed within this delay keeps the promise made when the order was placed:
 #: the shopper crossed the cut-off on the payment provider's page, not by choice.
@@ -50,14 +54,26 @@ class ShopDispatch:
 def load_dispatch(shop: Shop) -> ShopDispatch:
     """The shop's rules, or the defaults (15:00, Monday to Friday, French holidays) when
     the merchant has not set any. One query, two when the shop has rules."""
+    time_zone = shop_time_zone(shop)
     stored = DispatchRules.objects.filter(shop=shop).prefetch_related("closed_periods").first()
     if stored is None:
-        return ShopDispatch(rules=Rules(time_zone=shop.time_zone))
+        return ShopDispatch(rules=Rules(time_zone=time_zone))
     return ShopDispatch(
-        rules=stored.as_rules(shop.time_zone),
+        rules=stored.as_rules(time_zone),
         lead_days=stored.lead_days,
         route_lead_days=dict(stored.route_lead_days or {}),
     )
+
+
+def shop_time_zone(shop: Shop) -> str:
+    """The shop's time zone; a mistyped one falls back to the site's, rather than break
+    every product page (and is logged so it gets fixed)."""
+    try:
+        ZoneInfo(shop.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.error("shop %s has an unknown time zone %r", shop.pk, shop.time_zone)
+        return settings.TIME_ZONE
+    return shop.time_zone
 
 
 def rules_for(shop: Shop) -> Rules:
@@ -191,7 +207,7 @@ def raise_missed_promises(*, now: datetime | None = None) -> int:
     )
     late = 0
     for order in candidates.iterator(chunk_size=500):
-        today = now.astimezone(ZoneInfo(order.shop.time_zone)).date()
+        today = now.astimezone(ZoneInfo(shop_time_zone(order.shop))).date()
         if order.promised_dispatch_on >= today:
             continue
         late += 1
