@@ -185,23 +185,29 @@ WAITING_TO_LEAVE = ("paid", "fulfilling")
 
 def raise_missed_promises(*, now: datetime | None = None) -> int:
     """Open a PROMISE_MISSED inbox item for every paid order still not shipped after the
-    day it was promised to leave (in its shop's time zone). Idempotent: an item already
-    open is refreshed, not doubled. Returns how many orders are late. Run periodically;
-    the item closes itself once the order ships or is cancelled (inbox.causes)."""
+    day it was promised to leave (in its shop's time zone). An order whose item is already
+    open is left alone, so the item says when it was first raised. Returns how many items
+    were opened. Run periodically; the item closes itself once the order ships or is
+    cancelled (inbox.causes)."""
+    from django.db.models import Exists, OuterRef
     from django.utils import translation
 
     from comptoir.core.money import Money
-    from comptoir.inbox.models import ItemKind
+    from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
     from comptoir.inbox.services import open_item
     from comptoir.orders.models import Order
 
     now = now or timezone.now()
     # No shop's local date is more than a day ahead of UTC: refine per shop below.
+    already_open = InboxItem.objects.filter(
+        order=OuterRef("pk"), kind=ItemKind.PROMISE_MISSED, status=ItemStatus.OPEN
+    )
     candidates = (
         Order.objects.filter(
             status__in=WAITING_TO_LEAVE,
             promised_dispatch_on__lt=now.date() + timedelta(days=1),
         )
+        .exclude(Exists(already_open))
         .select_related("shop")
         .order_by("pk")
     )
