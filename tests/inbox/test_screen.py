@@ -142,3 +142,20 @@ def test_the_screen_needs_a_staff_login(client, overdue):
     client.post(ACT, {"item": item.pk, "action": "handled"})
     item.refresh_from_db()
     assert item.status == ItemStatus.OPEN
+
+
+def test_a_merchant_with_two_shops_narrows_the_inbox_to_one(admin_client, shop):
+    from tests.factories import ShopFactory
+
+    other = ShopFactory.create(name="Atelier Bis")
+    mine = open_item(shop, kind=ItemKind.STOCK_MISMATCH, key="sku:A", title="A")
+    theirs = open_item(other, kind=ItemKind.STOCK_MISMATCH, key="sku:B", title="B")
+
+    both = admin_client.get(INBOX).content.decode()
+    narrowed = admin_client.get(f"{INBOX}?shop={other.pk}").content.decode()
+    nonsense = admin_client.get(f"{INBOX}?shop=nope").content.decode()
+
+    assert f'id="item-{mine.pk}"' in both and f'id="item-{theirs.pk}"' in both
+    assert f'id="item-{mine.pk}"' not in narrowed and f'id="item-{theirs.pk}"' in narrowed
+    assert "Atelier Bis" in both
+    assert f'id="item-{mine.pk}"' in nonsense  # an unknown shop filter shows everything

@@ -19,6 +19,7 @@ from comptoir.core.exceptions import ComptoirError
 from comptoir.inbox.actions import actions_for
 from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
 from comptoir.inbox.services import HANDLED, act_on_item, close_item, open_counts
+from comptoir.shops.models import Shop
 
 # What the context keys producers write mean, for the merchant.
 CONTEXT_LABELS = {
@@ -81,9 +82,15 @@ class InboxItemAdmin(admin.ModelAdmin):
         if status not in ItemStatus.values:
             status = ItemStatus.OPEN
         kind = request.GET.get("kind", "")
+        shops = list(Shop.objects.order_by("name").values_list("pk", "name"))
+        shop_id = request.GET.get("shop", "")
+        if shop_id not in {str(pk) for pk, _name in shops}:
+            shop_id = ""
         items = InboxItem.objects.filter(status=status).select_related("shop", "order")
         if kind:
             items = items.filter(kind=kind)
+        if shop_id:
+            items = items.filter(shop_id=shop_id)
         items = items.order_by("kind", "-created_at" if status == "open" else "-closed_at")
         page = Paginator(items, 100).get_page(request.GET.get("page"))
         groups: dict[str, dict[str, Any]] = {}
@@ -98,7 +105,7 @@ class InboxItemAdmin(admin.ModelAdmin):
                     "actions": actions_for(item) if status == ItemStatus.OPEN else [],
                 }
             )
-        counts = open_counts()
+        counts = open_counts(shop_id or None)
         return TemplateResponse(
             request,
             "admin/inbox/inboxitem/inbox.html",
@@ -113,6 +120,9 @@ class InboxItemAdmin(admin.ModelAdmin):
                 "kinds": [(k.value, k.label, counts.get(k.value, 0)) for k in ItemKind],
                 "open_total": sum(counts.values()),
                 "handled": HANDLED,
+                # Merchants with two or three shops see one inbox, and may narrow it.
+                "shops": shops if len(shops) > 1 else [],
+                "shop_id": shop_id,
             },
         )
 

@@ -92,8 +92,8 @@ def act_on_item(item_id: int, *, action: str, actor: str) -> str:
     return message
 
 
-def open_counts(shop: Shop | None = None) -> dict[str, int]:
-    """Open items per kind, for the screen's headings and the digest."""
+def open_counts(shop: Shop | int | str | None = None) -> dict[str, int]:
+    """Open items per kind (of one shop, or of all), for the screen's filters."""
     from django.db.models import Count
 
     items = InboxItem.objects.filter(status=ItemStatus.OPEN)
