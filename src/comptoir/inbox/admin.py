@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from comptoir.core.exceptions import ComptoirError
 from comptoir.inbox.actions import actions_for
 from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
-from comptoir.inbox.services import HANDLED, act_on_item, close_item, open_counts
+from comptoir.inbox.services import HANDLED, act_on_item, open_counts
 from comptoir.shops.models import Shop
 
 # What the context keys producers write mean, for the merchant.
@@ -36,6 +36,7 @@ CONTEXT_LABELS = {
     "attempts": gettext_lazy("Attempts"),
     "last_error": gettext_lazy("Last error"),
     "provider": gettext_lazy("Provider"),
+    "email": gettext_lazy("Email"),
 }
 
 
@@ -49,11 +50,8 @@ def context_rows(item: InboxItem) -> list[tuple[str, Any]]:
 
 @admin.register(InboxItem)
 class InboxItemAdmin(admin.ModelAdmin):
-    list_display = ["title", "kind", "status", "order", "raised_count", "created_at"]
-    list_filter = ["status", "kind"]
-    search_fields = ["title", "key"]
+    # The list is the custom screen below; an item's own page shows every field, read-only.
     readonly_fields = [f.name for f in InboxItem._meta.fields]
-    actions = ["close_selected"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -70,11 +68,6 @@ class InboxItemAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
-
-    @admin.action(description=gettext_lazy("Mark as handled"))
-    def close_selected(self, request: HttpRequest, queryset: Any) -> None:
-        for item in queryset.filter(status=ItemStatus.OPEN):
-            close_item(item.shop, kind=item.kind, key=item.key, reason=str(_("Handled by hand")))
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         """The inbox screen. ``?status=closed`` shows the history, ``?kind=`` one kind."""

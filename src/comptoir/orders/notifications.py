@@ -84,7 +84,7 @@ def give_up_sending(notification_id: int, *, error: BaseException, attempts: int
             % {"number": order.number, "email": order.email},
             context={
                 "customer": order.email,
-                "email": notification.kind,
+                "email": SUBJECTS[Kind(notification.kind)]() % {"number": order.reference},
                 "attempts": attempts,
                 "last_error": str(error)[:500],
             },
