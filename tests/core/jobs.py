@@ -64,3 +64,17 @@ def periodic_tick(shop_id: int = 0) -> None:
     shop = Shop.objects.order_by("pk").first()
     if shop is not None:
         record(shop.pk, "test_tick", "tick")
+
+
+def gave_up_lost(shop_id: int, key: str, seconds: float, *, error: BaseException, attempts: int):
+    record(shop_id, "test_gave_up", key, f"{attempts}: {type(error).__name__}")
+
+
+@task()
+@retrying(attempts=2, backoff=NOW, lost_after=timedelta(minutes=10), on_give_up=gave_up_lost)
+def hangs_first_time(shop_id: int, key: str, seconds: float) -> int:
+    """The first attempt hangs for ``seconds`` (long enough to be killed)."""
+    runs = record(shop_id, "test_attempt", key)
+    if runs == 1:
+        time.sleep(seconds)
+    return runs

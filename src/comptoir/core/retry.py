@@ -16,8 +16,11 @@ attempts=..., **kwargs)`` is called (open an inbox item, mark the row failed) an
 error is raised. Any other exception is a bug: it fails the task at once, no retry.
 
 The next attempt is a new row of the queue, so it survives a restart and any worker may
-pick it up; a worker killed mid-attempt leaves the task "running" and is the job of the
-caller's periodic sweep (e.g. notifications.requeue_unsent).
+pick it up. A worker killed mid-attempt leaves its task "running" for ever: a task that
+declares ``lost_after`` is then given its next attempt by the periodic
+:func:`requeue_lost_tasks` once it has been running that long (order emails have their
+own sweep instead, notifications.requeue_unsent). Such a task must be idempotent: the
+killed attempt may have done part or all of its work.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -69,16 +72,31 @@ class Backoff:
 DEFAULT_BACKOFF = Backoff()
 
 
+class WorkerLost(Exception):  # noqa: N818 - recorded as the lost attempt's error
+    """The worker running this attempt stopped answering (killed, machine lost)."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retry_on: tuple[type[BaseException], ...]
+    attempts: int
+    backoff: Backoff
+    on_give_up: Callable[..., Any] | None
+    lost_after: timedelta | None
+
+
 def retrying(
     *,
     retry_on: tuple[type[BaseException], ...] = (RetryLater,),
     attempts: int = 5,
     backoff: Backoff = DEFAULT_BACKOFF,
     on_give_up: Callable[..., Any] | None = None,
+    lost_after: timedelta | None = None,
 ) -> Callable[[F], F]:
     """Decorate a task's function (under ``@task()``) to retry it with backoff."""
     if attempts < 1:
         raise ValueError("attempts must be at least 1")
+    policy = RetryPolicy(retry_on, attempts, backoff, on_give_up, lost_after)
 
     def decorate(func: F) -> F:
         task_path = f"{func.__module__}.{func.__qualname__}"
@@ -107,6 +125,56 @@ def retrying(
                 )
                 raise
 
+        wrapper.retry_policy = policy  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def requeue_lost_tasks(*, now: datetime | None = None) -> int:
+    """Give the next attempt to every task that declared ``lost_after`` and has been
+    "running" longer than that: its worker died. The lost row is marked failed under a row
+    lock in the same transaction, so two workers sweeping at once requeue it once.
+    Returns how many were requeued (or given up). Run periodically."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or timezone.now()
+    requeued = 0
+    running = DBTaskResult.objects.filter(status="RUNNING").values_list(
+        "pk", "task_path", "started_at"
+    )
+    for pk, task_path, started_at in list(running):
+        policy = _policy_of(task_path)
+        if policy is None or policy.lost_after is None:
+            continue
+        if started_at is None or started_at > now - policy.lost_after:
+            continue
+        with transaction.atomic():
+            row = (
+                DBTaskResult.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, status="RUNNING")
+                .first()
+            )
+            if row is None:
+                continue  # finished meanwhile, or another sweeper has it
+            error = WorkerLost(f"running since {started_at.isoformat()} on {row.worker_ids}")
+            row.set_failed(error)
+            args = list(row.args_kwargs.get("args", []))
+            kwargs = dict(row.args_kwargs.get("kwargs", {}))
+            attempt = int(kwargs.pop(ATTEMPT, 1))
+            if attempt >= policy.attempts:
+                log.warning("%s lost on its last attempt; giving up", task_path)
+                if policy.on_give_up is not None:
+                    policy.on_give_up(*args, error=error, attempts=attempt, **kwargs)
+            else:
+                import_string(task_path).enqueue(*args, **kwargs, **{ATTEMPT: attempt + 1})
+        requeued += 1
+    return requeued
+
+
+def _policy_of(task_path: str) -> RetryPolicy | None:
+    try:
+        task = import_string(task_path)
+    except ImportError:
+        return None
+    return getattr(getattr(task, "func", None), "retry_policy", None)

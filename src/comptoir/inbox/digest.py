@@ -235,6 +235,7 @@ def render_digest(run: DigestRun) -> EmailMultiAlternatives:
     retry_on=(smtplib.SMTPException, OSError),
     attempts=5,
     backoff=Backoff(base=timedelta(minutes=1), cap=timedelta(minutes=30)),
+    lost_after=timedelta(minutes=30),
 )
 def send_digest(run_id: int) -> bool:
     with transaction.atomic():
