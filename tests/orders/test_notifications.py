@@ -138,3 +138,36 @@ def test_an_email_that_never_goes_out_lands_in_the_inbox_once(shop, settings):
     item = InboxItem.objects.get()
     assert (item.kind, item.order_id, item.context["attempts"]) == ("email_failed", order.pk, 5)
     assert "refused" in item.context["last_error"].lower()
+
+
+def test_send_again_from_the_inbox_delivers_the_email_and_the_item_closes(shop, settings):
+    from comptoir.inbox.causes import close_resolved_items
+    from comptoir.inbox.models import InboxItem, ItemStatus
+    from comptoir.inbox.services import act_on_item
+    from tests.reliability.smtp import free_port
+
+    # Given an email that failed every attempt, and its inbox item
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    placed(shop, "fr")
+    for _ in range(notifications.MAX_ATTEMPTS):
+        DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+        run_queued_tasks()
+    item = InboxItem.objects.get()
+
+    # When the mail server is back and the merchant clicks "Send again"
+    with SMTPServer() as server:
+        settings.EMAIL_PORT = server.port
+        message = act_on_item(item.pk, action="resend", actor="patronne")
+        run_queued_tasks()
+        received = server.inbox.wait_for(1)
+    closed = close_resolved_items()
+
+    # Then the email went out once, and the item closed itself
+    assert message == "The email will be sent again in a moment."
+    assert len(received) == 1
+    assert OrderNotification.objects.get().sent_at is not None
+    assert closed == 1
+    item.refresh_from_db()
+    assert item.status == ItemStatus.CLOSED

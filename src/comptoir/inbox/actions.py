@@ -52,6 +52,15 @@ def cancel_order(item: InboxItem, actor: str) -> str:
     return _("Order %(number)s cancelled.") % {"number": item.order.number}
 
 
+def send_email_again(item: InboxItem, actor: str) -> str:
+    from comptoir.orders import notifications
+
+    notification_id = int(item.key.partition(":")[2] or 0)
+    if not notifications.send_again(notification_id):
+        raise ComptoirError(_("This email was already sent."))
+    return _("The email will be sent again in a moment.")
+
+
 ACTIONS: dict[str, list[Action]] = {
     ItemKind.PAYMENT_OVERDUE: [
         Action("paid", gettext_lazy("Mark payment received"), mark_payment_received),
@@ -62,6 +71,9 @@ ACTIONS: dict[str, list[Action]] = {
             style="danger",
             confirm=gettext_lazy("Cancel this order? The customer is told by email."),
         ),
+    ],
+    ItemKind.EMAIL_FAILED: [
+        Action("resend", gettext_lazy("Send again"), send_email_again),
     ],
     ItemKind.PROMISE_MISSED: [
         Action(

@@ -128,6 +128,18 @@ def requeue_unsent(*, now: datetime | None = None, stale_after: timedelta = STAL
     return len(owed)
 
 
+def send_again(notification_id: int) -> bool:
+    """The merchant asks for another round of attempts (the mail server is fixed).
+    False if the email was sent meanwhile."""
+    with transaction.atomic():
+        updated = OrderNotification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
+            attempts=0, last_error=""
+        )
+        if updated:
+            send_order_email.enqueue(notification_id)
+    return bool(updated)
+
+
 def waiting_attempts() -> list[int]:
     """Notifications with an attempt queued (a retry with its backoff): not lost."""
     from django_tasks_db.models import DBTaskResult
