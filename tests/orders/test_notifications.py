@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_tasks_db.models import DBTaskResult
 
@@ -85,7 +85,7 @@ def test_an_email_is_delivered_once_over_smtp_in_the_orders_language(shop, smtp,
     assert notification.attempts == 1
 
 
-def test_an_smtp_failure_keeps_the_email_owed_and_a_retry_sends_it(shop, settings):
+def test_an_smtp_failure_keeps_the_email_owed_and_the_backoff_retry_sends_it(shop, settings):
     # Given an SMTP server that is down
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
@@ -98,11 +98,15 @@ def test_an_smtp_failure_keeps_the_email_owed_and_a_retry_sends_it(shop, setting
     assert notification.sent_at is None
     assert notification.last_error != ""
 
-    # When it is back and the periodic retry runs
+    # When it is back and the retry queued with its backoff comes due
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs == {"args": [notification.pk], "kwargs": {"attempt": 2}}
+    assert retry.run_after > timezone.now()
+    # (the sweep for lost emails leaves it alone: an attempt is waiting)
+    assert notifications.requeue_unsent(stale_after=notifications.STALE_AFTER * 0) == 0
     with SMTPServer() as server:
         settings.EMAIL_PORT = server.port
-        assert notifications.requeue_unsent(stale_after=notifications.STALE_AFTER) == 0
-        assert notifications.requeue_unsent(stale_after=notifications.STALE_AFTER * 0) == 1
+        DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
         run_queued_tasks()
         assert len(server.inbox.wait_for(1)) == 1
 
@@ -110,3 +114,60 @@ def test_an_smtp_failure_keeps_the_email_owed_and_a_retry_sends_it(shop, setting
     notification.refresh_from_db()
     assert (notification.sent_at is not None, notification.attempts) == (True, 2)
     assert notifications.requeue_unsent(stale_after=notifications.STALE_AFTER * 0) == 0
+
+
+def test_an_email_that_never_goes_out_lands_in_the_inbox_once(shop, settings):
+    # Given an SMTP server that stays down
+    from comptoir.inbox.models import InboxItem
+    from tests.reliability.smtp import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    order = placed(shop, "fr")
+
+    # When every attempt comes due and fails
+    for _ in range(notifications.MAX_ATTEMPTS):
+        DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+        assert run_queued_tasks() == 1
+
+    # Then no attempt is left, and the merchant has one item with the error
+    notification = OrderNotification.objects.get(order=order)
+    assert (notification.sent_at, notification.attempts) == (None, notifications.MAX_ATTEMPTS)
+    assert DBTaskResult.objects.filter(status="READY").count() == 0
+    item = InboxItem.objects.get()
+    assert (item.kind, item.order_id, item.context["attempts"]) == ("email_failed", order.pk, 5)
+    assert "refused" in item.context["last_error"].lower()
+
+
+def test_send_again_from_the_inbox_delivers_the_email_and_the_item_closes(shop, settings):
+    from comptoir.inbox.causes import close_resolved_items
+    from comptoir.inbox.models import InboxItem, ItemStatus
+    from comptoir.inbox.services import act_on_item
+    from tests.reliability.smtp import free_port
+
+    # Given an email that failed every attempt, and its inbox item
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()
+    placed(shop, "fr")
+    for _ in range(notifications.MAX_ATTEMPTS):
+        DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+        run_queued_tasks()
+    item = InboxItem.objects.get()
+
+    # When the mail server is back and the merchant clicks "Send again"
+    with SMTPServer() as server:
+        settings.EMAIL_PORT = server.port
+        message = act_on_item(item.pk, action="resend", actor="patronne")
+        run_queued_tasks()
+        received = server.inbox.wait_for(1)
+    closed = close_resolved_items()
+
+    # Then the email went out once, and the item closed itself
+    assert message == "The email will be sent again in a moment."
+    assert len(received) == 1
+    assert OrderNotification.objects.get().sent_at is not None
+    assert closed == 1
+    item.refresh_from_db()
+    assert item.status == ItemStatus.CLOSED

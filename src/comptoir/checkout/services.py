@@ -28,6 +28,7 @@ from comptoir.orders.models import Order, OrderLine
 from comptoir.payments import services as payments
 from comptoir.payments.models import Payment
 from comptoir.payments.registry import get_provider
+from comptoir.promise import services as promise
 from comptoir.shipping import services as shipping
 from comptoir.taxes.rates import vat_rate
 
@@ -195,6 +196,7 @@ def place_order(cart: Cart, details: CheckoutDetails) -> Order:
             )
             for cart_line in quote.lines
         )
+        promise.promise_order(order)
         if quote.discount:
             discounts.claim_usage(quote.discount.code, order)
         inventory.reserve(

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "comptoir.checkout",
     "comptoir.customers",
     "comptoir.inbox",
+    "comptoir.promise",
     "comptoir.fulfillment",
     "comptoir.seo",
     "comptoir.imports",
@@ -256,6 +257,10 @@ COMPTOIR_PRODUCTS_PER_PAGE = 24
 # Uploaded images are served by Django itself unless a front proxy does it.
 COMPTOIR_SERVE_MEDIA = env_bool("COMPTOIR_SERVE_MEDIA", default=not PRODUCTION)
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# The hour (0-23, in each shop's time zone) after which the daily digest of the day before
+# goes to the merchant.
+COMPTOIR_DIGEST_HOUR = env_int("COMPTOIR_DIGEST_HOUR", 7)
 
 # --- Selling -------------------------------------------------------------------------------
 

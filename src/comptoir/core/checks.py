@@ -27,6 +27,11 @@ def check_comptoir_settings(app_configs: Any, **kwargs: Any) -> list[Error | War
     codes = [code for code, _ in settings.LANGUAGES]
     if settings.LANGUAGE_CODE not in codes:
         problems.append(Error("LANGUAGE_CODE must be one of LANGUAGES", id="comptoir.E003"))
+    hour = getattr(settings, "COMPTOIR_DIGEST_HOUR", 7)
+    if not isinstance(hour, int) or not 0 <= hour <= 23:
+        problems.append(
+            Error("COMPTOIR_DIGEST_HOUR must be an hour from 0 to 23", id="comptoir.E010")
+        )
     if settings.PRODUCTION and settings.COMPTOIR_SERVE_MEDIA:
         problems.append(
             Warning(

@@ -13,6 +13,7 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, close_old_connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -41,21 +42,43 @@ JOBS = [
         timedelta(minutes=10),
         "comptoir.orders.notifications.retry_unsent_emails",
     ),
+    Job(
+        "promise.raise_missed",
+        timedelta(minutes=15),
+        "comptoir.promise.tasks.raise_missed_promises",
+    ),
+    Job("inbox.close_resolved", timedelta(minutes=5), "comptoir.inbox.tasks.close_resolved_items"),
+    # Looks every quarter of an hour; each shop's digest goes out once a day, after
+    # COMPTOIR_DIGEST_HOUR in the shop's time zone (inbox.digest).
+    Job("inbox.daily_digest", timedelta(minutes=15), "comptoir.inbox.tasks.send_due_digests"),
+    Job("tasks.requeue_lost", timedelta(minutes=5), "comptoir.core.tasks.requeue_lost_tasks"),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
+
+
+def configured_jobs() -> list[Job]:
+    """``JOBS``, unless settings.COMPTOIR_PERIODIC_JOBS replaces them with
+    ``(name, seconds, task path)`` triples (a deployment with its own schedule, the
+    two-worker test's two-second job)."""
+    configured = getattr(settings, "COMPTOIR_PERIODIC_JOBS", None)
+    if not configured:
+        return JOBS
+    return [Job(name, timedelta(seconds=seconds), path) for name, seconds, path in configured]
 
 
 def period_key(job: Job, now: datetime) -> str:
     seconds = int(job.every.total_seconds())
     start = int(now.timestamp()) // seconds * seconds
-    return datetime.fromtimestamp(start, tz=UTC).isoformat(timespec="minutes")
+    return datetime.fromtimestamp(start, tz=UTC).isoformat(
+        timespec="minutes" if seconds % 60 == 0 else "seconds"
+    )
 
 
 def schedule_due(now: datetime | None = None, jobs: list[Job] | None = None) -> list[str]:
     """Enqueue every job whose current period nobody has claimed yet. Returns their names."""
     now = now or timezone.now()
     started = []
-    for job in jobs or JOBS:
+    for job in jobs or configured_jobs():
         try:
             with transaction.atomic():
                 PeriodicRun.objects.create(name=job.name, period=period_key(job, now))

@@ -12,3 +12,10 @@ def prune_periodic_runs() -> int:
     cutoff = timezone.now() - timedelta(days=7)
     deleted, _ = PeriodicRun.objects.filter(started_at__lt=cutoff).delete()
     return deleted
+
+
+@task()
+def requeue_lost_tasks() -> int:
+    from comptoir.core.retry import requeue_lost_tasks as requeue
+
+    return requeue()

@@ -17,6 +17,7 @@ class ItemKind(models.TextChoices):
     PAYMENT_OVERDUE = "payment_overdue", _("Manual payment overdue")
     MESSAGE_REJECTED = "message_rejected", _("Provider message rejected")
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
+    EMAIL_FAILED = "email_failed", _("Email not delivered")
 
 
 class ItemStatus(models.TextChoices):
@@ -74,3 +75,24 @@ class InboxItem(TimeStampedModel):
             return str(ItemKind(self.kind).label)
         except ValueError:
             return self.kind
+
+
+class DigestRun(models.Model):
+    """The daily digest of one shop for one day: the unique row makes it go out once,
+    however many workers look at the clock at the same time."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="digests")
+    day = models.DateField()
+    recipients = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "day"], name="digest_once_per_shop_and_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"digest {self.shop_id} {self.day}"

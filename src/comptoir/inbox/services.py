@@ -58,3 +58,45 @@ def close_item(shop: Shop, *, kind: str, key: str, reason: str) -> bool:
 
 def open_items(shop: Shop):
     return InboxItem.objects.filter(shop=shop, status=ItemStatus.OPEN).select_related("order")
+
+
+HANDLED = "handled"
+
+
+def act_on_item(item_id: int, *, action: str, actor: str) -> str:
+    """Run one of the item's actions for the merchant (or "handled": close it by hand).
+    Returns the message to show; raises ComptoirError with a message to show if refused."""
+    from django.utils.translation import gettext as _
+
+    from comptoir.core.exceptions import ComptoirError
+    from comptoir.inbox.actions import actions_for
+    from comptoir.inbox.causes import close_if_resolved
+
+    item = InboxItem.objects.select_related("shop", "order").filter(pk=item_id).first()
+    if item is None:
+        raise ComptoirError(_("This item no longer exists."))
+    if item.status != ItemStatus.OPEN:
+        raise ComptoirError(_("This item is already closed."))
+    if action == HANDLED:
+        close_item(
+            item.shop, kind=item.kind, key=item.key, reason=_("Handled by %(who)s") % {"who": actor}
+        )
+        return _("Marked as handled.")
+    chosen = next((a for a in actions_for(item) if a.code == action), None)
+    if chosen is None:
+        raise ComptoirError(_("This action is not offered for this item."))
+    message = chosen.run(item, actor)
+    if item.order_id:
+        item.order.refresh_from_db()
+    close_if_resolved(item)
+    return message
+
+
+def open_counts(shop: Shop | int | str | None = None) -> dict[str, int]:
+    """Open items per kind (of one shop, or of all), for the screen's filters."""
+    from django.db.models import Count
+
+    items = InboxItem.objects.filter(status=ItemStatus.OPEN)
+    if shop is not None:
+        items = items.filter(shop=shop)
+    return dict(items.values_list("kind").annotate(n=Count("pk")).values_list("kind", "n"))

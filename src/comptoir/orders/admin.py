@@ -153,6 +153,7 @@ class OrderAdmin(admin.ModelAdmin):
         "paid_at",
         "cancelled_at",
         "reserved_until",
+        "promised_dispatch_on",
         "client_ip",
     ]
     fields = readonly_fields

@@ -69,6 +69,9 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The day the shop promised the parcel would leave (comptoir.promise); None when
+    # nothing ships. Watched: a paid order still unshipped after it raises an inbox item.
+    promised_dispatch_on = models.DateField(_("promised dispatch"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")

@@ -8,6 +8,7 @@ that causes it was committed, and a replayed webhook finds the row already there
 from __future__ import annotations
 
 import hashlib
+import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from comptoir.core.retry import Backoff, retrying
 from comptoir.orders.models import Order, OrderNotification
 
 
@@ -53,14 +55,50 @@ def queue(order: Order, kind: str, *, key: str = "", context: dict | None = None
     return True
 
 
-#: An email still unsent this long after it was owed has lost its task: the SMTP server
-#: refused it (the database queue does not retry a failed task) or the worker died mid-send
-#: (its task stays "running" for ever).
+#: An email still unsent this long after it was owed, with no attempt waiting in the
+#: queue, has lost its task: the worker died mid-send (its task stays "running" for ever).
 STALE_AFTER = timedelta(minutes=15)
 MAX_ATTEMPTS = 5
+#: An SMTP refusal or a network error is retried: 30 s, 1 min, 2 min, 4 min (with jitter).
+RETRY_BACKOFF = Backoff(base=timedelta(seconds=30), cap=timedelta(minutes=30))
+
+
+def give_up_sending(notification_id: int, *, error: BaseException, attempts: int) -> None:
+    """Every attempt failed: the merchant is told, with the address and the error, in the
+    inbox (a mistyped address is the usual cause; they can reach the customer otherwise)."""
+    from comptoir.inbox.models import ItemKind
+    from comptoir.inbox.services import open_item
+
+    notification = (
+        OrderNotification.objects.select_related("order__shop").filter(pk=notification_id).first()
+    )
+    if notification is None or notification.sent_at is not None:
+        return
+    order = notification.order
+    with translation.override(order.shop.default_language):
+        open_item(
+            order.shop,
+            kind=ItemKind.EMAIL_FAILED,
+            key=f"notification:{notification.pk}",
+            title=_("Order %(number)s: the email to %(email)s could not be sent")
+            % {"number": order.number, "email": order.email},
+            context={
+                "customer": order.email,
+                "email": SUBJECTS[Kind(notification.kind)]() % {"number": order.reference},
+                "attempts": attempts,
+                "last_error": str(error)[:500],
+            },
+            order=order,
+        )
 
 
 @task()
+@retrying(
+    retry_on=(smtplib.SMTPException, OSError),
+    attempts=MAX_ATTEMPTS,
+    backoff=RETRY_BACKOFF,
+    on_give_up=give_up_sending,
+)
 def send_order_email(notification_id: int) -> None:
     deliver(notification_id)
 
@@ -83,9 +121,33 @@ def requeue_unsent(*, now: datetime | None = None, stale_after: timedelta = STAL
             sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lte=now - stale_after
         ).values_list("pk", flat=True)
     )
+    waiting = set(waiting_attempts()) if owed else set()
+    owed = [pk for pk in owed if pk not in waiting]
     for notification_id in owed:
         send_order_email.enqueue(notification_id)
     return len(owed)
+
+
+def send_again(notification_id: int) -> bool:
+    """The merchant asks for another round of attempts (the mail server is fixed).
+    False if the email was sent meanwhile."""
+    with transaction.atomic():
+        updated = OrderNotification.objects.filter(pk=notification_id, sent_at__isnull=True).update(
+            attempts=0, last_error=""
+        )
+        if updated:
+            send_order_email.enqueue(notification_id)
+    return bool(updated)
+
+
+def waiting_attempts() -> list[int]:
+    """Notifications with an attempt queued (a retry with its backoff): not lost."""
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(
+        status="READY", task_path=send_order_email.module_path
+    ).values_list("args_kwargs", flat=True)
+    return [row["args"][0] for row in rows if row.get("args")]
 
 
 def deliver(notification_id: int) -> bool:
@@ -105,7 +167,7 @@ def deliver(notification_id: int) -> bool:
         message.send()
     except Exception as error:
         OrderNotification.objects.filter(pk=notification_id).update(last_error=str(error)[:2000])
-        raise  # the task fails; requeue_unsent() tries again later
+        raise  # the task fails; core.retry enqueues the next attempt
     OrderNotification.objects.filter(pk=notification_id).update(
         sent_at=timezone.now(), last_error=""
     )

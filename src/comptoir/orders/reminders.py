@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from comptoir.orders import notifications
 from comptoir.orders.models import Order
@@ -34,7 +36,46 @@ def remind_and_cancel_manual_payments(*, now: datetime | None = None) -> int:
                     .first()
                     or {}
                 )
-                queued += notifications.queue(
+                if notifications.queue(
                     order, notifications.Kind.PAYMENT_REMINDER, context=instructions
-                )
+                ):
+                    queued += 1
+                    method = str(provider.label).lower()
+                    raise_overdue_payment(order, reminded_at=now, method=method)
     return queued
+
+
+def raise_overdue_payment(order: Order, *, reminded_at: datetime, method: str) -> None:
+    """The customer is reminded: the merchant sees the order in the inbox, to check the
+    bank account or cancel. The item closes itself when the money arrives or the order is
+    cancelled (inbox.causes). Written in the shop's language: the merchant reads it."""
+    from comptoir.core.money import Money
+    from comptoir.inbox.models import ItemKind
+    from comptoir.inbox.services import open_item
+
+    def when(moment: datetime | None) -> str:
+        return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else ""
+
+    with translation.override(order.shop.default_language):
+        open_item(
+            order.shop,
+            kind=ItemKind.PAYMENT_OVERDUE,
+            key=f"order:{order.pk}",
+            title=_("Order %(number)s: %(total)s by %(method)s not received")
+            % {
+                "number": order.number,
+                "total": Money(order.total, order.currency),
+                "method": method,
+            },
+            detail=_(
+                "The customer was reminded. Check your bank account or your cheques, then "
+                "mark the payment received or cancel the order."
+            ),
+            context={
+                "customer": order.email,
+                "placed_on": when(order.created_at),
+                "reminded_on": when(reminded_at),
+                "cancels_on": when(order.reserved_until),
+            },
+            order=order,
+        )

@@ -83,11 +83,13 @@ def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
     from comptoir.downloads.services import grant_downloads
     from comptoir.inventory import services as inventory
     from comptoir.orders import notifications
+    from comptoir.promise.services import confirm_promise
 
     order = lock_order(order_id)
     if order.status in PAID_STATES or order.paid_at is not None:
         return order
     transition(order, OrderStatus.PAID, actor=actor, note=note)
+    confirm_promise(order)
     inventory.commit(order)
     grant_downloads(order)
     notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)

@@ -77,7 +77,12 @@ class PageCacheMiddleware:
             cache.set(
                 f"page:{shop.pk}:{shop.catalog_version}:{path_key}",
                 (response.content, headers),
-                settings.COMPTOIR_PAGE_CACHE_SECONDS,
+                # A page may say how long it stays true (the dispatch promise changes at
+                # the cut-off): never cache it longer than that.
+                min(
+                    settings.COMPTOIR_PAGE_CACHE_SECONDS,
+                    getattr(request, "page_cache_seconds", settings.COMPTOIR_PAGE_CACHE_SECONDS),
+                ),
             )
             response["X-Page-Cache"] = "miss"
         return response

@@ -26,6 +26,12 @@ class Command(BaseCommand):
             "--batch", action="store_true", help="run the tasks waiting now, then exit"
         )
         parser.add_argument(
+            "--scheduler-interval",
+            type=float,
+            default=15.0,
+            help="seconds between two looks for periodic jobs whose period has begun",
+        )
+        parser.add_argument(
             "--no-scheduler",
             action="store_true",
             help="do not enqueue periodic jobs from this worker",
@@ -37,7 +43,7 @@ class Command(BaseCommand):
             arguments.append("--batch")
         scheduler = None
         if not options["batch"] and not options["no_scheduler"]:
-            scheduler = Scheduler()
+            scheduler = Scheduler(interval=options["scheduler_interval"])
             scheduler.start()
         try:
             call_command("db_worker", *arguments, verbosity=options["verbosity"])

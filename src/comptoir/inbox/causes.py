@@ -1,0 +1,80 @@
+"""Is the cause of an open item still there? One check per kind.
+
+An item closes itself when its cause is gone: the overdue payment arrived, the late
+order left. Rather than every domain remembering to close items on each of its paths
+(paid by webhook, by the merchant, cancelled by the customer, by expiry...), the checks
+live here and run periodically over the open items, and at once after a click on the
+inbox screen. A kind without a check stays open until its domain or the merchant closes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
+from comptoir.inbox.services import close_item
+from comptoir.orders.states import OrderStatus
+
+
+def _payment_overdue_gone(item: InboxItem) -> str | None:
+    order = item.order
+    if order is None:
+        return _("The order no longer exists.")
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        return None
+    if order.status == OrderStatus.CANCELLED:
+        return _("The order was cancelled.")
+    return _("The payment arrived.")
+
+
+def _promise_missed_gone(item: InboxItem) -> str | None:
+    order = item.order
+    if order is None:
+        return _("The order no longer exists.")
+    if order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+        return _("The order has left.")
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        return _("The order was cancelled.")
+    return None
+
+
+def _email_failed_gone(item: InboxItem) -> str | None:
+    from comptoir.orders.models import OrderNotification
+
+    notification_id = int(item.key.partition(":")[2] or 0)
+    if OrderNotification.objects.filter(pk=notification_id, sent_at__isnull=False).exists():
+        return _("The email was sent.")
+    return None
+
+
+#: kind -> check returning why the cause is gone, or None while it is still there.
+CAUSE_GONE: dict[str, Callable[[InboxItem], str | None]] = {
+    ItemKind.PAYMENT_OVERDUE: _payment_overdue_gone,
+    ItemKind.PROMISE_MISSED: _promise_missed_gone,
+    ItemKind.EMAIL_FAILED: _email_failed_gone,
+}
+
+
+def close_if_resolved(item: InboxItem) -> bool:
+    check = CAUSE_GONE.get(item.kind)
+    if check is None or item.status != ItemStatus.OPEN:
+        return False
+    with translation.override(item.shop.default_language):  # the merchant reads it
+        reason = check(item)
+    if reason is None:
+        return False
+    return close_item(item.shop, kind=item.kind, key=item.key, reason=reason)
+
+
+def close_resolved_items() -> int:
+    """Close every open item whose cause is gone. Returns how many closed. Run periodically."""
+    closed = 0
+    items = InboxItem.objects.filter(
+        status=ItemStatus.OPEN, kind__in=list(CAUSE_GONE)
+    ).select_related("shop", "order")
+    for item in items.iterator(chunk_size=500):
+        closed += close_if_resolved(item)
+    return closed
