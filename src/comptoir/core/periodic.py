@@ -41,6 +41,8 @@ JOBS = [
         timedelta(minutes=10),
         "comptoir.orders.notifications.retry_unsent_emails",
     ),
+    # Regenerates only the shops whose catalog changed since their last feed.
+    Job("seo.refresh_feeds", timedelta(minutes=15), "comptoir.seo.tasks.refresh_feeds"),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
 
