@@ -31,8 +31,7 @@ from comptoir.catalog.models import (
     ProductTranslation,
     Variant,
 )
-from comptoir.catalog.text import html_to_text
-from comptoir.seo.head import OfferTerms, offer_terms
+from comptoir.seo.head import OfferTerms, offer_terms, plain_text
 from comptoir.seo.models import Feed, FeedKind
 from comptoir.seo.services import seo_settings
 from comptoir.shops.models import Shop
@@ -116,7 +115,7 @@ def iter_items(shop: Shop, language: str, *, batch: int = BATCH) -> Iterator[Fee
             name, slug, description = texts[product.pk]
             link = root + pattern.replace("__slug__", slug)
             image = _image(product.cover_image, root)
-            text = " ".join(html_to_text(description).split())[:DESCRIPTION_MAX] or name
+            text = plain_text(description)[:DESCRIPTION_MAX] or name
             siblings = variants.get(product.pk, [])
             for variant in siblings:
                 options = labels.get(variant.pk, [])

@@ -7,6 +7,7 @@ Built from what the view already loaded: no query of its own except the shipping
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -73,10 +74,16 @@ def build_head(
     )
 
 
+def plain_text(html: str) -> str:
+    text = " ".join(html_to_text(html or "").split())
+    # Tags become spaces in the plain text, also before the full stop that ends them.
+    return re.sub(r"\s+([.,])", r"\1", text)
+
+
 def describe(*candidates: str) -> str:
     """The first non-empty text, as plain text of at most 155 characters."""
     for candidate in candidates:
-        text = " ".join(html_to_text(candidate or "").split())
+        text = plain_text(candidate)
         if text:
             return Truncator(text).chars(DESCRIPTION_LENGTH)
     return ""
