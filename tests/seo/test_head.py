@@ -188,3 +188,14 @@ def test_robots_txt_keeps_crawlers_out_and_names_the_sitemap(client, shop):
     assert "Disallow: /*?sort=" in lines
     assert "Disallow: /fr/categorie/soldes/" in lines
     assert lines[-1] == "Sitemap: http://testserver/sitemap.xml"
+
+
+@pytest.mark.parametrize("name", ["cart:detail", "customers:login"])
+def test_private_pages_are_noindex(client, shop, name):
+    from django.urls import reverse
+    from django.utils.translation import override
+
+    with override("fr"):
+        path = reverse(name)
+
+    assert head_of(client.get(path)).meta["robots"] == "noindex, follow"
