@@ -24,6 +24,7 @@ from comptoir.shipping.services import quote
 from comptoir.shops.models import Shop
 
 DESCRIPTION_LENGTH = 155
+OG_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
 SCHEMA = "https://schema.org"
 
 
@@ -69,7 +70,7 @@ def build_head(
         alternates=absolute if len(absolute) > 1 else {},
         x_default=absolute.get(shop.default_language, "") if len(absolute) > 1 else "",
         noindex=noindex,
-        locale=f"{language}_{shop.country}" if language == "fr" else language,
+        locale=OG_LOCALES.get(language, language),
         **extra,
     )
 
