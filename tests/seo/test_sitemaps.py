@@ -104,3 +104,21 @@ def test_draft_products_are_left_out(client, shop):
 
     assert "/fr/produit/en-vente/" in xml
     assert "brouillon" not in xml
+
+
+def test_a_product_edit_moves_its_lastmod(shop):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from comptoir.catalog import services
+    from comptoir.catalog.models import Product
+
+    product = ProductFactory(shop=shop, name="Bol")
+    long_ago = timezone.now() - timedelta(days=30)
+    Product.objects.filter(pk=product.pk).update(updated_at=long_ago)
+
+    services.product_changed(product)
+
+    product.refresh_from_db()
+    assert product.updated_at > long_ago + timedelta(days=29)

@@ -264,6 +264,8 @@ def refresh_product_listing(product: Product) -> None:
         max_price=prices["high"] or Decimal("0.00"),
         in_stock=in_stock,
         cover_image=cover,
+        # .update() skips auto_now: the sitemaps' lastmod must still see the change.
+        updated_at=timezone.now(),
     )
     product.refresh_from_db(fields=["min_price", "max_price", "in_stock", "cover_image"])
 
