@@ -196,7 +196,8 @@ def organization_jsonld(shop: Shop, root: str, home_url: str) -> dict[str, Any]:
         "url": home_url,
     }
     if shop.logo:
-        data["logo"] = root + shop.logo.url if not shop.logo.url.startswith("http") else ""
+        url = shop.logo.url
+        data["logo"] = url if url.startswith("http") else root + url
     if shop.contact_email:
         data["email"] = shop.contact_email
         data["contactPoint"] = {
