@@ -31,6 +31,7 @@ from comptoir.catalog.models import (
     Variant,
 )
 from comptoir.catalog.text import sanitize_html
+from comptoir.seo.services import record_slug_change
 from comptoir.shops.services import bump_catalog_version
 
 
@@ -61,8 +62,24 @@ def save_shop_scoped_formset(form: Any, formset: Any) -> None:
                 type(obj), parent.shop_id, obj.language, obj.slug or obj.name, exclude=owner
             )
             obj.description = sanitize_html(obj.description)
+            _record_slug_change(obj)
         obj.save()
     formset.save_m2m()
+
+
+def _record_slug_change(translation: ProductTranslation | CategoryTranslation) -> None:
+    """The old address of an edited translation answers with a 301 to the new one."""
+    if translation.pk is None:
+        return
+    old_slug = type(translation).objects.filter(pk=translation.pk).values_list("slug", flat=True)
+    kind = "product" if isinstance(translation, ProductTranslation) else "category"
+    record_slug_change(
+        translation.shop,
+        kind=kind,
+        language=translation.language,
+        old_slug=old_slug.first() or "",
+        new_slug=translation.slug,
+    )
 
 
 class ProductTranslationInline(admin.StackedInline):

@@ -32,6 +32,7 @@ from comptoir.catalog.models import (
 from comptoir.catalog.text import html_to_text, make_slug, normalize_for_search, sanitize_html
 from comptoir.core.exceptions import ComptoirError
 from comptoir.core.money import quantize
+from comptoir.seo.services import record_slug_change
 from comptoir.shops.models import Shop
 from comptoir.shops.services import bump_catalog_version
 
@@ -96,6 +97,7 @@ def update_category_path(category: Category) -> None:
 def save_category_translations(
     category: Category, translations: Mapping[str, TranslationInput]
 ) -> None:
+    old_slugs = dict(category.translations.values_list("language", "slug"))
     for language, data in translations.items():
         slug = unique_slug(
             CategoryTranslation,
@@ -115,6 +117,13 @@ def save_category_translations(
                 "meta_title": data.meta_title[:70],
                 "meta_description": data.meta_description[:160],
             },
+        )
+        record_slug_change(
+            category.shop,
+            kind="category",
+            language=language,
+            old_slug=old_slugs.get(language, ""),
+            new_slug=slug,
         )
 
 
@@ -205,6 +214,7 @@ def save_product_translations(
     brand = product.brand.name if product.brand else ""
     skus = " ".join(product.variants.values_list("sku", flat=True))
     tags = " ".join(product.tags.values_list("name", flat=True))
+    old_slugs = dict(product.translations.values_list("language", "slug"))
     for language, data in translations.items():
         if not data.name.strip():
             raise ComptoirError(f"The product name in {language} is empty.")
@@ -230,6 +240,13 @@ def save_product_translations(
                 "search_body": normalize_for_search(f"{html_to_text(description)} {tags} {skus}"),
             },
         )
+        record_slug_change(
+            product.shop,
+            kind="product",
+            language=language,
+            old_slug=old_slugs.get(language, ""),
+            new_slug=slug,
+        )
 
 
 def refresh_product_listing(product: Product) -> None:
@@ -247,6 +264,8 @@ def refresh_product_listing(product: Product) -> None:
         max_price=prices["high"] or Decimal("0.00"),
         in_stock=in_stock,
         cover_image=cover,
+        # .update() skips auto_now: the sitemaps' lastmod must still see the change.
+        updated_at=timezone.now(),
     )
     product.refresh_from_db(fields=["min_price", "max_price", "in_stock", "cover_image"])
 

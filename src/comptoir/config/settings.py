@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: answers a 404 with the merchant's redirect, before the middlewares above guess.
+    "comptoir.seo.middleware.RedirectMiddleware",
 ]
 
 ROOT_URLCONF = "comptoir.config.urls"

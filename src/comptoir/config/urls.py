@@ -13,6 +13,7 @@ urlpatterns = [
     path("payments/", include("comptoir.payments.urls")),
     path("downloads/", include("comptoir.downloads.urls")),
     path("sandbox-psp/", include("comptoir.sandbox_psp.urls")),
+    path("", include("comptoir.seo.urls")),
 ]
 
 if settings.COMPTOIR_SERVE_MEDIA:

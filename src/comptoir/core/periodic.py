@@ -52,6 +52,8 @@ JOBS = [
     # COMPTOIR_DIGEST_HOUR in the shop's time zone (inbox.digest).
     Job("inbox.daily_digest", timedelta(minutes=15), "comptoir.inbox.tasks.send_due_digests"),
     Job("tasks.requeue_lost", timedelta(minutes=5), "comptoir.core.tasks.requeue_lost_tasks"),
+    # Regenerates only the shops whose catalog changed since their last feed.
+    Job("seo.refresh_feeds", timedelta(minutes=15), "comptoir.seo.tasks.refresh_feeds"),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
 

@@ -21,7 +21,9 @@ from django.views.decorators.http import require_safe
 
 from comptoir.catalog import selectors
 from comptoir.catalog.models import Category, Variant
+from comptoir.core.money import Money
 from comptoir.search.backends import get_search_backend
+from comptoir.seo import head as seo_head
 from comptoir.storefront.cache import cacheable
 from comptoir.storefront.filters import BadQuery, parse_listing_filters, parse_page
 from comptoir.storefront.stock import stock_state
@@ -81,6 +83,23 @@ def home(request: HttpRequest) -> HttpResponse:
     language = _language(request)
     shop = request.shop  # type: ignore[attr-defined]
     rows = selectors.home_rows(shop, language)
+    alternates = _alternates(request, "storefront:home")
+    root = seo_head.site_root(request)
+    home_url = root + alternates[language]
+    title = f"{shop.name} — {shop.tagline}" if shop.tagline else shop.name
+    head = seo_head.build_head(
+        request,
+        title=title,
+        description=seo_head.describe(
+            shop.tagline, _("%(shop)s, our online shop.") % {"shop": shop.name}
+        ),
+        canonical_path=alternates[language],
+        alternates=alternates,
+        jsonld=[
+            seo_head.organization_jsonld(shop, root, home_url),
+            seo_head.website_jsonld(shop, home_url, root + reverse("storefront:search"), language),
+        ],
+    )
     return _page(
         request,
         "storefront/home.html",
@@ -89,7 +108,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "featured": rows["featured"],
             "newest": rows["newest"],
             "categories": selectors.child_categories(shop, language, None),
-            "alternates": _alternates(request, "storefront:home"),
+            "alternates": alternates,
+            "head": head,
         },
     )
 
@@ -121,13 +141,35 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     pages = max(1, math.ceil(total / PER_PAGE))
     paths = selectors.category_path(node)
     translations = {code: path[-1].slug for code, path in paths.items() if path}
+    # Each page of a listing is its own canonical page; its filtered and sorted variants
+    # point back to it and stay out of the index.
+    page_query = f"?page={page_number}" if page_number > 1 else ""
+    alternates = _alternates(request, "storefront:category", translations, query=page_query)
+    breadcrumb = paths.get(language, [])
+    root = seo_head.site_root(request)
+    title = found.meta_title or found.name
+    if page_number > 1:
+        title = f"{title} — {_('page %(page)s') % {'page': page_number}}"
+    head = seo_head.build_head(
+        request,
+        title=f"{title} | {shop.name}",
+        description=seo_head.describe(
+            found.meta_description,
+            found.description,
+            _("%(category)s at %(shop)s.") % {"category": found.name, "shop": shop.name},
+        ),
+        canonical_path=alternates[language],
+        alternates=alternates,
+        noindex=filters.is_filtered or "sort" in request.GET,
+        jsonld=[_breadcrumb_jsonld(request, root, breadcrumb)],
+    )
     return _page(
         request,
         "storefront/category.html",
         {
             "language": language,
             "category": found,
-            "breadcrumb": paths.get(language, []),
+            "breadcrumb": breadcrumb,
             "children": selectors.child_categories(shop, language, node),
             "products": selectors.products_in_order(shop, language, ids),
             "total": total,
@@ -137,8 +179,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
             "facets": _facets(shop, node),
             "selected_options": set(request.GET.getlist("o")),
             "sorts": _sort_labels(),
-            "noindex": filters.is_filtered or "sort" in request.GET,
-            "alternates": _alternates(request, "storefront:category", translations),
+            "alternates": alternates,
+            "head": head,
         },
     )
 
@@ -172,6 +214,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     choices = _option_choices(variants, options, selected)
     slugs = {t.language: t.slug for t in item.translations.all()}
     breadcrumb = selectors.category_path(item.category).get(language, []) if item.category else []
+    alternates = _alternates(request, "storefront:product", slugs)
+    stock = stock_state(item, selected, shop)
+    head = _product_head(request, row, item, selected, gallery, breadcrumb, alternates, stock)
     return _page(
         request,
         "storefront/product.html",
@@ -183,10 +228,79 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "variants": variants,
             "choices": choices,
             "gallery": gallery,
-            "stock": stock_state(item, selected, shop),
+            "stock": stock,
             "breadcrumb": breadcrumb,
-            "alternates": _alternates(request, "storefront:product", slugs),
+            "alternates": alternates,
+            "head": head,
         },
+    )
+
+
+def _breadcrumb_jsonld(
+    request: HttpRequest, root: str, breadcrumb: list[Any], current: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    items = [(_("Home"), root + reverse("storefront:home"))]
+    items += [
+        (node.name, root + reverse("storefront:category", kwargs={"slug": node.slug}))
+        for node in breadcrumb
+    ]
+    if current:
+        items.append(current)
+    return seo_head.breadcrumb_jsonld(items)
+
+
+def _product_head(
+    request: HttpRequest,
+    row: Any,
+    item: Any,
+    variant: Variant | None,
+    gallery: list[Any],
+    breadcrumb: list[Any],
+    alternates: dict[str, str],
+    stock: Any,
+) -> seo_head.Head:
+    shop = request.shop  # type: ignore[attr-defined]
+    language = row.language
+    root = seo_head.site_root(request)
+    url = root + alternates[language]
+    price = Money(variant.price, shop.currency) if variant else None
+    description = seo_head.describe(
+        row.meta_description,
+        row.description,
+        _("%(product)s at %(shop)s: %(price)s.")
+        % {"product": row.name, "shop": shop.name, "price": price.format() if price else ""},
+    )
+    images = [seo_head.image_url(image, root) for image in gallery]
+    terms = seo_head.offer_terms(shop)
+    shipping = (
+        terms.shipping(weight_grams=variant.weight_grams or 0, price=variant.price)
+        if variant is not None
+        else None
+    )
+    product_data = seo_head.product_jsonld(
+        shop=shop,
+        name=row.name,
+        description=description,
+        url=url,
+        product=item,
+        variant=variant,
+        availability=stock.schema_availability,
+        images=images,
+        shipping=shipping,
+        return_days=terms.return_days,
+        free_returns=terms.free_returns,
+    )
+    return seo_head.build_head(
+        request,
+        title=f"{row.meta_title or row.name} | {shop.name}",
+        description=description,
+        canonical_path=alternates[language],
+        alternates=alternates,
+        og_type="product",
+        image=images[0] if images else "",
+        image_alt=(gallery[0].alt_text(language) or row.name) if gallery else "",
+        price=(f"{price.amount}", price.currency) if price else None,
+        jsonld=[product_data, _breadcrumb_jsonld(request, root, breadcrumb, (row.name, url))],
     )
 
 

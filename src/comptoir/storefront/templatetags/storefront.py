@@ -79,3 +79,27 @@ def media_url(name: str) -> str:
 @register.simple_tag
 def debug_enabled() -> bool:
     return settings.DEBUG
+
+
+# What must not appear raw inside a <script>: the JSON stays valid, the HTML parser is
+# never told the script ended.
+_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def jsonld(data: Any) -> str:
+    import json
+
+    from django.utils.safestring import mark_safe
+
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return mark_safe(text.translate(_SCRIPT_ESCAPES))  # noqa: S308 - escaped above
+
+
+@register.filter
+def alt_or(image: Any, fallback: str) -> str:
+    """The image's alternative text in the current language, else ``fallback`` (the
+    product's name): an image is never left without one."""
+    if not image:
+        return fallback
+    return image.alt_text(fallback=fallback) or fallback
