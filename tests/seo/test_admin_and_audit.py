@@ -73,6 +73,7 @@ def test_a_csv_file_is_imported_from_the_back_office(client, shop, merchant):
 
 def test_a_bad_csv_file_shows_its_lines_and_imports_nothing(client, shop, merchant):
     client.force_login(merchant)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     upload = SimpleUploadedFile("r.csv", b"/a.html,/fr/\nnope\n")
 
     response = client.post("/admin/seo/redirect/import/", {"shop": shop.pk, "file": upload})

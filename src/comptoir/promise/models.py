@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import time
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -16,6 +17,10 @@ from comptoir.shops.models import Shop
 weekday_digits = RegexValidator(
     r"^[1-7]{1,7}$", _("Enter ISO weekday numbers, 1 = Monday to 7 = Sunday, e.g. 12345.")
 )
+
+
+def dispatch_cache_key(shop_id: int) -> str:
+    return f"promise:dispatch:{shop_id}"
 
 
 class DispatchRules(models.Model):
@@ -57,6 +62,14 @@ class DispatchRules(models.Model):
 
     def __str__(self) -> str:
         return str(_("Dispatch rules of %(shop)s") % {"shop": self.shop})
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(dispatch_cache_key(self.shop_id))  # pages show the new promise at once
+
+    def delete(self, *args, **kwargs):
+        cache.delete(dispatch_cache_key(self.shop_id))
+        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         if len(set(self.working_days)) != len(self.working_days):
@@ -101,6 +114,14 @@ class ClosedPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start} – {self.end}"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        cache.delete(dispatch_cache_key(self.rules.shop_id))
+
+    def delete(self, *args, **kwargs):
+        cache.delete(dispatch_cache_key(self.rules.shop_id))
+        return super().delete(*args, **kwargs)
 
     def clean(self) -> None:
         if self.start and self.end and self.end < self.start:

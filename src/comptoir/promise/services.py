@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import ProductKind
 from comptoir.promise.calendar import Rules, dispatch_date, next_change
-from comptoir.promise.models import DispatchRules
+from comptoir.promise.models import DispatchRules, dispatch_cache_key
 from comptoir.shops.models import Shop
 
 log = logging.getLogger(__name__)
@@ -51,11 +52,28 @@ class ShopDispatch:
     route_lead_days: dict[str, int] = field(default_factory=dict)
 
 
+DISPATCH_CACHE_SECONDS = 300
+
+
 def load_dispatch(shop: Shop) -> ShopDispatch:
+    """The shop's rules, cached for a few minutes: every product page needs them and has a
+    budget of ten queries. Saving the rules clears the cache (DispatchRules.save)."""
+    key = dispatch_cache_key(shop.pk)
+    dispatch = cache.get(key)
+    if dispatch is None:
+        dispatch = read_dispatch(shop)
+        cache.set(key, dispatch, DISPATCH_CACHE_SECONDS)
+    return dispatch
+
+
+def read_dispatch(shop: Shop) -> ShopDispatch:
     """The shop's rules, or the defaults (15:00, Monday to Friday, French holidays) when
-    the merchant has not set any. One query, two when the shop has rules."""
+    the merchant has not set any. No query for a shop from the middleware without rules."""
     time_zone = shop_time_zone(shop)
-    stored = DispatchRules.objects.filter(shop=shop).prefetch_related("closed_periods").first()
+    try:
+        stored = shop.dispatch_rules  # joined to the shop by the shop middleware
+    except DispatchRules.DoesNotExist:
+        stored = None
     if stored is None:
         return ShopDispatch(rules=Rules(time_zone=time_zone))
     return ShopDispatch(

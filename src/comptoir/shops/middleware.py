@@ -32,10 +32,12 @@ def resolve_shop(request: HttpRequest) -> Shop | None:
     if hasattr(request, "shop"):
         return request.shop  # type: ignore[attr-defined,no-any-return]
     host = request.get_host().rsplit(":", 1)[0].lower() if _has_host(request) else ""
+    # The dispatch rules come along: every product page and basket shows the promise.
+    shops = Shop.objects.select_related("dispatch_rules")
     candidates = (
-        list(Shop.objects.filter(Q(domain=host) | Q(is_default=True)).order_by("is_default")[:2])
+        list(shops.filter(Q(domain=host) | Q(is_default=True)).order_by("is_default")[:2])
         if host
-        else list(Shop.objects.filter(is_default=True)[:1])
+        else list(shops.filter(is_default=True)[:1])
     )
     request.shop = candidates[0] if candidates else None  # type: ignore[attr-defined]
     return request.shop  # type: ignore[attr-defined,no-any-return]
