@@ -20,6 +20,7 @@ from comptoir.cart.models import Cart
 from comptoir.cart.session import current_cart, ordered_cart_id, start_over_after_order
 from comptoir.cart.views import basket_lines
 from comptoir.checkout.forms import CheckoutForm, posted_initial
+from comptoir.checkout.rendering import RENDERER
 from comptoir.checkout.services import (
     CheckoutDetails,
     CheckoutError,
@@ -123,13 +124,17 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
     }
     if data is not None and data.get("action") == "place":
         form = CheckoutForm(data, **kwargs)
-        shipping = AddressFields(data, prefix="shipping", countries=countries)
-        billing = AddressFields(data, prefix="billing", countries=all_countries(shop))
+        shipping = AddressFields(data, prefix="shipping", countries=countries, renderer=RENDERER)
+        billing = AddressFields(
+            data, prefix="billing", countries=all_countries(shop), renderer=RENDERER
+        )
     else:
         form = CheckoutForm(initial=initial, **kwargs)
-        shipping = AddressFields(initial=ship_initial, prefix="shipping", countries=countries)
+        shipping = AddressFields(
+            initial=ship_initial, prefix="shipping", countries=countries, renderer=RENDERER
+        )
         billing = AddressFields(
-            initial=bill_initial, prefix="billing", countries=all_countries(shop)
+            initial=bill_initial, prefix="billing", countries=all_countries(shop), renderer=RENDERER
         )
     # Billing fields are ignored while "same as shipping" is ticked: no browser-side
     # "required" on them, or the hidden fields would block the order.
@@ -184,7 +189,8 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
         client_ip=request.META.get("REMOTE_ADDR") or None,
     )
     try:
-        order = place_order(page.cart, details)
+        # The quote the page just computed for these same choices: priced once per request.
+        order = place_order(page.cart, details, quote=page.quote)
     except DiscountRefused as refused:
         return again(request, page, discount_error=str(refused), status=409)
     except (StaleCart, OutOfStock) as refused:
