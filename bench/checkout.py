@@ -84,6 +84,12 @@ def main() -> None:
         default=2,
         help="gunicorn worker processes for the server (default 2: 'two server processes')",
     )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per worker process (1: sync workers; more: gthread)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument(
@@ -105,14 +111,17 @@ def main() -> None:
         "products": args.products,
         "workers": args.workers,
         "src": args.src or "working tree",
-        "server": f"one `comptoir serve --no-worker --workers {args.workers}` "
-        f"(gunicorn, {args.workers} sync worker processes)",
+        "threads": args.threads,
+        "server": f"one `comptoir serve --no-worker --workers {args.workers} --threads "
+        f"{args.threads}` (gunicorn, {args.workers} "
+        f"{'sync' if args.threads == 1 else f'gthread x{args.threads}'} worker processes)",
         "server_time": "Server-Timing app;dur of each response (inside the server), summed "
         "per flow; client wall time per request on 127.0.0.1 (connect to last byte) beside it",
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     rng = random.Random(args.seed)
-    with Server.gunicorn(env, args.workers, args.port) as server:
+    server_env = dict(env, WEB_THREADS=str(args.threads))
+    with Server.gunicorn(server_env, args.workers, args.port) as server:
         # Two warm-up flows per worker process: imports and first queries are not counted.
         for _ in range(args.workers * 2):
             Flow(server.base).run(rng.choice(urls))
