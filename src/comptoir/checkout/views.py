@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -189,15 +190,18 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
         client_ip=request.META.get("REMOTE_ADDR") or None,
     )
     try:
-        # The quote the page just computed for these same choices: priced once per request.
-        order = place_order(page.cart, details, quote=page.quote)
+        # One write transaction for the order and the visitor's fresh basket (SQLite takes
+        # its single write lock once, not twice).
+        with transaction.atomic():
+            # The quote the page just computed for these same choices: priced once.
+            order = place_order(page.cart, details, quote=page.quote)
+            start_over_after_order(request, page.cart)
     except DiscountRefused as refused:
         return again(request, page, discount_error=str(refused), status=409)
     except (StaleCart, OutOfStock) as refused:
         return again(request, page, error=str(refused), status=409)
     except ComptoirError as refused:
         return again(request, page, error=str(refused), status=400)
-    start_over_after_order(request, page.cart)
     return go_pay(request, order)
 
 
