@@ -1,13 +1,15 @@
 """Checkout benchmark: full guest checkouts paid with the sandbox card, then order
 placement by concurrent buyers.
 
-    .venv/bin/python bench/checkout.py --db sqlite
+    .venv/bin/python bench/checkout.py --db sqlite --flows 50 --buyers 16 --orders 400
     .venv/bin/python bench/checkout.py --db postgres --flows 50 --buyers 16 --orders 400
+    (--threads 1 for gunicorn's sync workers instead of 2 processes x 4 threads)
 
 It generates a small catalog into a fresh data dir / database, gives every variant plenty
 of stock and the shop a flat-rate shipping zone for FR, serves it the way production does
-(``comptoir serve --no-worker`` with ``COMPTOIR_ENV=production``, DEBUG off, collected
-static files; ``COMPTOIR_SANDBOX_PAYMENTS=true`` so the sandbox card is offered) and
+(``comptoir serve --no-worker --workers 2 --threads 4``: two server processes, with
+``COMPTOIR_ENV=production``, DEBUG off, collected static files;
+``COMPTOIR_SANDBOX_PAYMENTS=true`` so the sandbox card is offered) and
 drives it over real HTTP on 127.0.0.1 with a small ``http.client`` browser of its own:
 
 1. sequential flows: product page, add to basket, checkout page, place the order, the
@@ -87,8 +89,9 @@ def main() -> None:
     parser.add_argument(
         "--threads",
         type=int,
-        default=1,
-        help="threads per worker process (1: sync workers; more: gthread)",
+        default=4,
+        help="threads per worker process (default 4, gthread: a process keeps its core busy "
+        "while a thread waits on the database; 1: gunicorn's sync workers)",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, default=0)
