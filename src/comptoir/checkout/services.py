@@ -159,7 +159,9 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
     choices (the server's own prices, never the browser's), and the basket is priced again
     otherwise."""
     with transaction.atomic():
-        cart = Cart.objects.select_for_update().select_related("shop").get(pk=cart.pk)
+        shop = cart.shop
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        cart.shop = shop  # the caller's, already read: the lock needs only the basket row
         if cart.order_id:
             return Order.objects.get(pk=cart.order_id)
         if details.cart_version is not None and details.cart_version != cart.version:
