@@ -43,6 +43,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from html import unescape
@@ -126,6 +127,11 @@ def main() -> None:
     rng = random.Random(args.seed)
     server_env = dict(env, WEB_THREADS=str(args.threads))
     with Server.gunicorn(server_env, args.workers, args.port) as server:
+        with urllib.request.urlopen(server.base + "/fr/", timeout=10) as response:
+            Flow.server_timing = bool(response.headers.get("Server-Timing"))
+        if not Flow.server_timing:
+            print("no Server-Timing header: the client's times stand for the server's")
+            results["server_time"] = "client-side wall time (the served code has no Server-Timing)"
         # Two warm-up flows per worker process: imports and first queries are not counted.
         for _ in range(args.workers * 2):
             Flow(server.base).run(rng.choice(urls))
@@ -384,6 +390,7 @@ class Browser:
     base: str
     cookies: dict[str, str] = field(default_factory=dict)
     hits: list[Hit] = field(default_factory=list)
+    server_timing: bool = True  # False when the served code has no Server-Timing header
 
     def request(
         self, label: str, method: str, path: str, data: dict[str, str] | None = None
@@ -406,7 +413,10 @@ class Browser:
         finally:
             connection.close()
         ms = (time.perf_counter() - started) * 1000
-        self.hits.append(Hit(label, response.status, ms, *server_time(response)))
+        # Code without the Server-Timing middleware (--src of an older version): the
+        # client's time stands for the server's, and no CPU time is known.
+        timing = server_time(response) if self.server_timing else (ms, 0.0)
+        self.hits.append(Hit(label, response.status, ms, *timing))
         for header in response.msg.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 if morsel["max-age"] == "0" or morsel.value == "":
@@ -451,9 +461,10 @@ class Flow:
     """One guest's checkout, step by step, each step checking what the server answered."""
 
     checkout = ""  # the checkout page's path, from the setup helper
+    server_timing = True  # whether the served code sends Server-Timing (set by main)
 
     def __init__(self, base: str) -> None:
-        self.browser = Browser(base)
+        self.browser = Browser(base, server_timing=Flow.server_timing)
 
     def place(self, product: str) -> str:
         """Product page, add to basket, checkout page, place: the PSP's hosted page path."""
