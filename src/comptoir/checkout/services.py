@@ -40,6 +40,10 @@ class StaleCart(CheckoutError):
     pass
 
 
+class EmptyBasket(CheckoutError):
+    """The basket has no line at all (not even one no longer for sale)."""
+
+
 @dataclass
 class CheckoutDetails:
     email: str
@@ -104,6 +108,8 @@ def quote_cart(
             "variant__product__translations", "variant__option_values"
         )
     )
+    if not all_lines:
+        raise EmptyBasket(_("Your basket is empty."))
     lines = [line for line in all_lines if line.variant.product.status == ProductStatus.ACTIVE]
     if not lines:
         raise CheckoutError(_("Your basket is empty."))

@@ -25,6 +25,7 @@ from comptoir.checkout.rendering import RENDERER
 from comptoir.checkout.services import (
     CheckoutDetails,
     CheckoutError,
+    EmptyBasket,
     Quote,
     StaleCart,
     place_order,
@@ -69,18 +70,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if order is not None:
             return go_pay(request, order)
     cart = current_cart(request)
-    if cart is None or not cart.lines.exists():
-        messages.info(request, _("Your basket is empty."))
-        return HttpResponseRedirect(reverse("cart:detail"), status=303)
-    if request.method == "GET":
-        return show(request, prepare(request, cart, data=None))
-    page = prepare(request, cart, data=request.POST)
-    if action != "place":
+    try:
+        if cart is None:
+            raise EmptyBasket
+        # Pricing the basket reads its lines, and says when there are none.
+        page = prepare(request, cart, data=None if request.method == "GET" else request.POST)
+    except EmptyBasket:
+        return empty_basket(request)
+    if request.method == "GET" or action != "place":
         return show(request, page)
     return place(request, page)
 
 
+def empty_basket(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Your basket is empty."))
+    return HttpResponseRedirect(reverse("cart:detail"), status=303)
+
+
 def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
+    """The page for ``cart``; raises EmptyBasket when it has no line at all."""
     shop = request.shop  # type: ignore[attr-defined]
     countries = delivery_countries(shop)
     allowed = {code for code, _name in countries}
@@ -105,6 +113,8 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
         )
     except DiscountRefused as refused:
         discount_error = str(refused)
+    except EmptyBasket:
+        raise
     except CheckoutError as refused:
         errors.append(str(refused))
     if quote is None:
@@ -113,6 +123,8 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
             quote = quote_cart(
                 cart, country=country, shipping_method=method if discount_error else ""
             )
+        except EmptyBasket:
+            raise
         except CheckoutError as refused:
             errors.append(str(refused))
     if quote and quote.shipping_choice:
@@ -220,7 +232,10 @@ def again(
 ) -> HttpResponse:
     """The order was refused: show the page again with fresh totals and the reason."""
     cart = Cart.objects.select_related("shop").get(pk=page.cart.pk)
-    fresh = prepare(request, cart, data=request.POST)
+    try:
+        fresh = prepare(request, cart, data=request.POST)
+    except EmptyBasket:
+        return empty_basket(request)
     fresh.errors = [*([error] if error else []), *fresh.errors]
     fresh.discount_error = discount_error or fresh.discount_error
     fresh.status = status
