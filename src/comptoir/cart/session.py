@@ -23,12 +23,9 @@ def current_cart(request: HttpRequest) -> Cart | None:
     user = request.user
     cart_id = request.session.get(CART_KEY)
     if cart_id:
-        found = (
-            Cart.objects.select_related("shop")
-            .filter(pk=cart_id, shop=shop, order__isnull=True)
-            .first()
-        )
+        found = Cart.objects.filter(pk=cart_id, shop=shop, order__isnull=True).first()
         if found is not None and found.customer_id in (None, getattr(user, "pk", None)):
+            found.shop = shop  # the request's shop, read once per request: no join
             return found
     if user.is_authenticated:
         found = (

@@ -138,9 +138,15 @@ def basket_lines(cart: Cart, quote: Quote | None) -> list[dict[str, Any]]:
     """What the basket shows of each line: the catalog's words, the server's prices."""
     priced = {line.key: line for line in quote.totals.lines} if quote else {}
     rows = []
-    for line in cart.lines.select_related("variant__product__cover_image").prefetch_related(
-        "variant__product__translations", "variant__option_values"
-    ):
+    # The quote fetched the basket's lines with all that is shown of them.
+    cart_lines = (
+        quote.all_lines
+        if quote is not None and quote.basis[:2] == (str(cart.pk), cart.version)
+        else cart.lines.select_related("variant__product__cover_image").prefetch_related(
+            "variant__product__translations", "variant__option_values"
+        )
+    )
+    for line in cart_lines:
         product = line.variant.product
         translation = product.translation()
         rows.append(

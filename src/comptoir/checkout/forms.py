@@ -9,8 +9,13 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.checkout.rendering import RENDERER
+
 
 class CheckoutForm(forms.Form):
+    # Its fields are written in Python rather than through a dozen small templates each.
+    default_renderer = RENDERER
+
     email = forms.EmailField(
         label=_("Email"),
         max_length=254,

@@ -41,6 +41,10 @@ class StaleCart(CheckoutError):
     pass
 
 
+class EmptyBasket(CheckoutError):
+    """The basket has no line at all (not even one no longer for sale)."""
+
+
 @dataclass
 class CheckoutDetails:
     email: str
@@ -67,6 +71,25 @@ class Quote:
     discount: discounts.DiscountEffect | None
     weight_grams: int
     needs_shipping: bool
+    # Every line of the basket, those no longer for sale too, with what the basket and the
+    # order lines show of them already fetched: the pages and place_order reuse them.
+    all_lines: list[Any] = field(default_factory=list)
+    # What this quote was computed for: place_order takes it as it is only for the same
+    # basket at the same version with the same choices, and prices it again otherwise.
+    basis: tuple[Any, ...] = ()
+
+
+def quote_basis(
+    cart: Cart, *, country: str, shipping_method: str, discount_code: str, email: str
+) -> tuple[Any, ...]:
+    return (
+        str(cart.pk),
+        cart.version,
+        country.upper(),
+        shipping_method,
+        discount_code.strip().upper(),
+        email.strip().lower(),
+    )
 
 
 def quote_cart(
@@ -74,11 +97,21 @@ def quote_cart(
 ) -> Quote:
     """Price the basket for ``country``; raise CheckoutError with a message to show."""
     shop = cart.shop
-    lines = list(
-        cart.lines.select_related("variant__product").filter(
-            variant__product__status=ProductStatus.ACTIVE
+    basis = quote_basis(
+        cart,
+        country=country,
+        shipping_method=shipping_method,
+        discount_code=discount_code,
+        email=email,
+    )
+    all_lines = list(
+        cart.lines.select_related("variant__product__cover_image").prefetch_related(
+            "variant__product__translations", "variant__option_values"
         )
     )
+    if not all_lines:
+        raise EmptyBasket(_("Your basket is empty."))
+    lines = [line for line in all_lines if line.variant.product.status == ProductStatus.ACTIVE]
     if not lines:
         raise CheckoutError(_("Your basket is empty."))
     needs_shipping = any(line.variant.product.kind == ProductKind.PHYSICAL for line in lines)
@@ -124,12 +157,18 @@ def quote_cart(
         shipping=shipping_price,
         discount=effect.goods_discount if effect else Decimal(0),
     )
-    return Quote(totals, lines, options, choice, effect, weight, needs_shipping)
+    return Quote(totals, lines, options, choice, effect, weight, needs_shipping, all_lines, basis)
 
 
-def place_order(cart: Cart, details: CheckoutDetails) -> Order:
+def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = None) -> Order:
+    """Turn ``cart`` into an order. ``quote`` is the one the checkout page just computed
+    for these details: it is used when it was made for this very basket version and these
+    choices (the server's own prices, never the browser's), and the basket is priced again
+    otherwise."""
     with transaction.atomic():
-        cart = Cart.objects.select_for_update().select_related("shop").get(pk=cart.pk)
+        shop = cart.shop
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
+        cart.shop = shop  # the caller's, already read: the lock needs only the basket row
         if cart.order_id:
             return Order.objects.get(pk=cart.order_id)
         if details.cart_version is not None and details.cart_version != cart.version:
@@ -138,13 +177,14 @@ def place_order(cart: Cart, details: CheckoutDetails) -> Order:
             )
         provider = get_provider(details.payment_method)
         country = (details.shipping_address.get("country") or "FR").upper()
-        quote = quote_cart(
-            cart,
-            country=country,
-            shipping_method=details.shipping_method,
-            discount_code=details.discount_code,
-            email=details.email,
-        )
+        choices = {
+            "country": country,
+            "shipping_method": details.shipping_method,
+            "discount_code": details.discount_code,
+            "email": details.email,
+        }
+        if quote is None or quote.basis != quote_basis(cart, **choices):
+            quote = quote_cart(cart, **choices)
         shop = cart.shop
         totals = quote.totals
         order = Order.objects.create(

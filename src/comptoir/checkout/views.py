@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,9 +21,11 @@ from comptoir.cart.models import Cart
 from comptoir.cart.session import current_cart, ordered_cart_id, start_over_after_order
 from comptoir.cart.views import basket_lines
 from comptoir.checkout.forms import CheckoutForm, posted_initial
+from comptoir.checkout.rendering import RENDERER
 from comptoir.checkout.services import (
     CheckoutDetails,
     CheckoutError,
+    EmptyBasket,
     Quote,
     StaleCart,
     place_order,
@@ -67,18 +70,25 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if order is not None:
             return go_pay(request, order)
     cart = current_cart(request)
-    if cart is None or not cart.lines.exists():
-        messages.info(request, _("Your basket is empty."))
-        return HttpResponseRedirect(reverse("cart:detail"), status=303)
-    if request.method == "GET":
-        return show(request, prepare(request, cart, data=None))
-    page = prepare(request, cart, data=request.POST)
-    if action != "place":
+    try:
+        if cart is None:
+            raise EmptyBasket
+        # Pricing the basket reads its lines, and says when there are none.
+        page = prepare(request, cart, data=None if request.method == "GET" else request.POST)
+    except EmptyBasket:
+        return empty_basket(request)
+    if request.method == "GET" or action != "place":
         return show(request, page)
     return place(request, page)
 
 
+def empty_basket(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Your basket is empty."))
+    return HttpResponseRedirect(reverse("cart:detail"), status=303)
+
+
 def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
+    """The page for ``cart``; raises EmptyBasket when it has no line at all."""
     shop = request.shop  # type: ignore[attr-defined]
     countries = delivery_countries(shop)
     allowed = {code for code, _name in countries}
@@ -103,6 +113,8 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
         )
     except DiscountRefused as refused:
         discount_error = str(refused)
+    except EmptyBasket:
+        raise
     except CheckoutError as refused:
         errors.append(str(refused))
     if quote is None:
@@ -111,6 +123,8 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
             quote = quote_cart(
                 cart, country=country, shipping_method=method if discount_error else ""
             )
+        except EmptyBasket:
+            raise
         except CheckoutError as refused:
             errors.append(str(refused))
     if quote and quote.shipping_choice:
@@ -123,13 +137,17 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
     }
     if data is not None and data.get("action") == "place":
         form = CheckoutForm(data, **kwargs)
-        shipping = AddressFields(data, prefix="shipping", countries=countries)
-        billing = AddressFields(data, prefix="billing", countries=all_countries(shop))
+        shipping = AddressFields(data, prefix="shipping", countries=countries, renderer=RENDERER)
+        billing = AddressFields(
+            data, prefix="billing", countries=all_countries(shop), renderer=RENDERER
+        )
     else:
         form = CheckoutForm(initial=initial, **kwargs)
-        shipping = AddressFields(initial=ship_initial, prefix="shipping", countries=countries)
+        shipping = AddressFields(
+            initial=ship_initial, prefix="shipping", countries=countries, renderer=RENDERER
+        )
         billing = AddressFields(
-            initial=bill_initial, prefix="billing", countries=all_countries(shop)
+            initial=bill_initial, prefix="billing", countries=all_countries(shop), renderer=RENDERER
         )
     # Billing fields are ignored while "same as shipping" is ticked: no browser-side
     # "required" on them, or the hidden fields would block the order.
@@ -184,14 +202,18 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
         client_ip=request.META.get("REMOTE_ADDR") or None,
     )
     try:
-        order = place_order(page.cart, details)
+        # One write transaction for the order and the visitor's fresh basket (SQLite takes
+        # its single write lock once, not twice).
+        with transaction.atomic():
+            # The quote the page just computed for these same choices: priced once.
+            order = place_order(page.cart, details, quote=page.quote)
+            start_over_after_order(request, page.cart)
     except DiscountRefused as refused:
         return again(request, page, discount_error=str(refused), status=409)
     except (StaleCart, OutOfStock) as refused:
         return again(request, page, error=str(refused), status=409)
     except ComptoirError as refused:
         return again(request, page, error=str(refused), status=400)
-    start_over_after_order(request, page.cart)
     return go_pay(request, order)
 
 
@@ -210,7 +232,10 @@ def again(
 ) -> HttpResponse:
     """The order was refused: show the page again with fresh totals and the reason."""
     cart = Cart.objects.select_related("shop").get(pk=page.cart.pk)
-    fresh = prepare(request, cart, data=request.POST)
+    try:
+        fresh = prepare(request, cart, data=request.POST)
+    except EmptyBasket:
+        return empty_basket(request)
     fresh.errors = [*([error] if error else []), *fresh.errors]
     fresh.discount_error = discount_error or fresh.discount_error
     fresh.status = status

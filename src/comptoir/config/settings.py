@@ -73,7 +73,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: a cached page is answered before anything else runs (see storefront/cache.py).
+    # Outermost: times everything below it, cached pages included (Server-Timing header).
+    "comptoir.core.middleware.ServerTimingMiddleware",
+    # Then: a cached page is answered before anything else runs (see storefront/cache.py).
     "comptoir.storefront.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

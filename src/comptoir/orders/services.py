@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from comptoir.core.exceptions import ComptoirError
@@ -25,10 +24,25 @@ class TransitionNotAllowed(ComptoirError):
 
 def next_order_number(shop: Shop) -> int:
     """The shop's next order number; call inside the transaction that creates the order."""
-    assert transaction.get_connection().in_atomic_block
-    OrderCounter.objects.get_or_create(shop=shop)
-    OrderCounter.objects.filter(shop=shop).update(last_number=F("last_number") + 1)
-    return OrderCounter.objects.select_for_update().get(shop=shop).last_number
+    connection = transaction.get_connection()
+    assert connection.in_atomic_block
+    # One statement in the common case: the increment takes the row lock and says the new
+    # number (UPDATE ... RETURNING, on PostgreSQL and SQLite >= 3.35 alike), which the ORM
+    # cannot express. The row lock is held until the order's transaction ends.
+    table = connection.ops.quote_name(OrderCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - our table
+                "WHERE shop_id = %s RETURNING last_number",
+                [shop.pk],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return int(row[0])
+            # The shop's first order: make its counter, then increment it as above.
+            OrderCounter.objects.get_or_create(shop=shop)
+    raise AssertionError("the order counter could not be incremented")
 
 
 def record_event(
@@ -80,12 +94,18 @@ def lock_order(order_id: int) -> Order:
 @transaction.atomic
 def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
     """The payment is confirmed: stock leaves the shelves, the customer is told. Once."""
+    return mark_locked_order_paid(lock_order(order_id), actor=actor, note=note)
+
+
+def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order:
+    """:func:`mark_paid` for an order its caller already locked in its transaction (the
+    payment confirmation does): the same, without locking and reading it a second time."""
     from comptoir.downloads.services import grant_downloads
     from comptoir.inventory import services as inventory
     from comptoir.orders import notifications
     from comptoir.promise.services import confirm_promise
 
-    order = lock_order(order_id)
+    assert transaction.get_connection().in_atomic_block
     if order.status in PAID_STATES or order.paid_at is not None:
         return order
     transition(order, OrderStatus.PAID, actor=actor, note=note)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -135,10 +136,10 @@ def _claim_offer(request: HttpRequest, order: Order) -> bool:
     """Offer "keep this order in an account" to a guest whose email has none yet."""
     if order.customer_id or request.user.is_authenticated:
         return False
-    users = get_user_model().objects
     return not (
-        users.filter(username__iexact=order.email).exists()
-        or users.filter(email__iexact=order.email).exists()
+        get_user_model()
+        .objects.filter(Q(username__iexact=order.email) | Q(email__iexact=order.email))
+        .exists()
     )
 
 

@@ -110,7 +110,8 @@ def confirm_payment(
         actor=actor,
         data={"payment": str(payment.pk), "amount": str(payment.amount)},
     )
-    orders.mark_paid(order.pk, actor=actor)
+    # The order is locked above, in this transaction: no need to lock and read it again.
+    orders.mark_locked_order_paid(order, actor=actor)
     return "paid"
 
 
@@ -316,6 +317,7 @@ def begin_payment(order: Order, *, request: Any, return_url: str, cancel_url: st
         )
         if payment is None:
             return StartResult()
+        payment.order = order  # the provider names the order: no query to read it again
         provider = get_provider(payment.provider)
         resumed = provider.resume(payment)
         if resumed is not None:

@@ -33,12 +33,21 @@ class Command(BaseCommand):
             help="web processes (default: CPU cores + 1)",
         )
         parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("WEB_THREADS", 1)),
+            help="threads per web process (default 1: gunicorn's sync worker; more: gthread, "
+            "a process keeps its core busy while a thread waits on the database)",
+        )
+        parser.add_argument(
             "--no-worker", action="store_true", help="do not start the embedded background worker"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1:
             raise CommandError("--workers must be at least 1")
+        if options["threads"] < 1:
+            raise CommandError("--threads must be at least 1")
         web = [
             sys.executable,
             "-m",
@@ -49,7 +58,9 @@ class Command(BaseCommand):
             "--workers",
             str(options["workers"]),
             "--worker-class",
-            "sync",
+            "sync" if options["threads"] == 1 else "gthread",
+            "--threads",
+            str(options["threads"]),
             # A restarted worker starts with an empty page cache: recycle rarely, only as
             # a safety net against a slow leak.
             "--max-requests",
@@ -66,7 +77,7 @@ class Command(BaseCommand):
             children.append(subprocess.Popen([sys.executable, "-m", "comptoir", "worker"]))
         self.stdout.write(
             f"Serving on http://{options['bind']}/ "
-            f"({options['workers']} web processes"
+            f"({options['workers']} web processes x {options['threads']} threads"
             f"{'' if options['no_worker'] else ' + 1 background worker'}). "
             "Ctrl+C stops."
         )
