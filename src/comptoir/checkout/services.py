@@ -217,6 +217,9 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
             ],
             reserved_until=orders.reservation_deadline(provider.reservation_minutes),
             client_ip=details.client_ip,
+            promised_dispatch_on=promise.promised_dispatch(
+                shop, [line.variant.product for line in quote.lines]
+            ),
         )
         by_key = {line.key: line for line in totals.lines}
         OrderLine.objects.bulk_create(
@@ -236,7 +239,6 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
             )
             for cart_line in quote.lines
         )
-        promise.promise_order(order)
         if quote.discount:
             discounts.claim_usage(quote.discount.code, order)
         inventory.reserve(

@@ -169,15 +169,14 @@ def order_products(order: Any) -> list[Any]:
     ]
 
 
-def promise_order(order: Any, *, now: datetime | None = None) -> date | None:
-    """Set the order's promised dispatch date from its lines; call in the placing
-    transaction, after the lines exist. None (and nothing promised) if nothing ships."""
-    dispatch = load_dispatch(order.shop)
-    lead = lead_days_for(dispatch, order_products(order))
-    day = None if lead is None else dispatch_date(dispatch.rules, now or timezone.now(), lead)
-    order.promised_dispatch_on = day
-    type(order).objects.filter(pk=order.pk).update(promised_dispatch_on=day)
-    return day
+def promised_dispatch(
+    shop: Shop, products: Iterable[Any], *, now: datetime | None = None
+) -> date | None:
+    """The dispatch date to promise for an order of these products, placed now; None if
+    nothing ships. The checkout stores it on the order as it creates it."""
+    dispatch = load_dispatch(shop)
+    lead = lead_days_for(dispatch, products)
+    return None if lead is None else dispatch_date(dispatch.rules, now or timezone.now(), lead)
 
 
 def confirm_promise(order: Any, *, paid_at: datetime | None = None) -> date | None:
