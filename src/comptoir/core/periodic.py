@@ -41,6 +41,16 @@ JOBS = [
         timedelta(minutes=10),
         "comptoir.orders.notifications.retry_unsent_emails",
     ),
+    Job(
+        "fulfillment.dispatch_due",
+        timedelta(minutes=1),
+        "comptoir.fulfillment.tasks.dispatch_due",
+    ),
+    Job(
+        "fulfillment.deliver_overdue",
+        timedelta(hours=1),
+        "comptoir.fulfillment.tasks.deliver_overdue",
+    ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
 

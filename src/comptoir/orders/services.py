@@ -81,6 +81,7 @@ def lock_order(order_id: int) -> Order:
 def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
     """The payment is confirmed: stock leaves the shelves, the customer is told. Once."""
     from comptoir.downloads.services import grant_downloads
+    from comptoir.fulfillment.services import split_order
     from comptoir.inventory import services as inventory
     from comptoir.orders import notifications
 
@@ -91,12 +92,15 @@ def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
     inventory.commit(order)
     grant_downloads(order)
     notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)
+    # The parcels owed, and their dispatch tasks, exist iff the payment is committed.
+    split_order(order)
     return order
 
 
 @transaction.atomic
 def cancel_order(order_id: int, *, actor: str, reason: str = "") -> Order:
     """Cancel an order: reserved stock released, sold stock put back, payment refunded."""
+    from comptoir.fulfillment.services import cancel_shipments
     from comptoir.inventory import services as inventory
     from comptoir.orders import notifications
     from comptoir.payments import services as payments
@@ -106,6 +110,7 @@ def cancel_order(order_id: int, *, actor: str, reason: str = "") -> Order:
         return order
     was_paid = order.status in PAID_STATES
     transition(order, OrderStatus.CANCELLED, actor=actor, note=reason)
+    cancel_shipments(order, actor=actor)
     inventory.release(order)
     if was_paid:
         for line in order.lines.all():

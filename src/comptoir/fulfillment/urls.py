@@ -1,0 +1,12 @@
+from django.urls import path
+
+from comptoir.fulfillment import views
+
+app_name = "fulfillment"
+urlpatterns = [
+    path(
+        "routes/<int:route_id>/confirmations/",
+        views.confirmation_webhook,
+        name="confirmation_webhook",
+    ),
+]
