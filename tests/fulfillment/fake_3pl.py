@@ -33,6 +33,8 @@ class Received:
 
 class Fake3PL:
     def __init__(self, *, secret: str = "wms-secret", slow_seconds: float = 0.3) -> None:
+        # "500", "400", "timeout" (hangs, records nothing), "late" (records after our
+        # timeout), "slow" (answers within it), "ok".
         self.secret = secret
         self.slow_seconds = slow_seconds
         self.plan: list[str] = []
@@ -90,8 +92,12 @@ class Fake3PL:
                 if behaviour == "400":
                     return self.answer(400, {"error": "unknown SKU"}, key, True, document)
                 if behaviour == "timeout":
-                    time.sleep(3)  # past the route's timeout: the client gave up
+                    time.sleep(1.5)  # past the route's timeout: the client gave up
                     return self.answer(503, {"error": "late"}, key, True, document)
+                if behaviour == "late":
+                    # Past our timeout, but the warehouse did take it: our retry must not
+                    # make a second parcel.
+                    time.sleep(1.5)
                 if behaviour == "slow":
                     time.sleep(fake.slow_seconds)
                 mode = fake.stall_mode
