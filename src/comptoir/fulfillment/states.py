@@ -27,7 +27,8 @@ class ShipmentStatus(models.TextChoices):
 
 S = ShipmentStatus
 TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING: {S.DISPATCHING, S.DISPATCHED, S.CANCELLED},
+    # Packed by the merchant, a parcel goes from waiting straight to shipped.
+    S.PENDING: {S.DISPATCHING, S.DISPATCHED, S.SHIPPED, S.CANCELLED},
     S.DISPATCHING: {S.DISPATCHING, S.DISPATCHED, S.FAILED, S.CANCELLED},
     # A confirmation may come back before our own acknowledgement was recorded (the worker
     # died after the warehouse took it): shipped straight from dispatching or failed is real.
