@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,6 +42,7 @@ class Fake3PL:
         self.lock = threading.Lock()
         self.shipments: dict[str, dict[str, Any]] = {}
         self.requests: list[Received] = []
+        self.arrivals: Counter[str] = Counter()  # signed requests per key, answered or not
         # For the crash tests: the next request stalls before (or after) being recorded.
         self.stall_mode = ""
         self.stalled = threading.Event()
@@ -86,6 +88,8 @@ class Fake3PL:
                 except BadSignature as error:
                     return self.answer(401, {"error": str(error)}, key, False, {})
                 document = json.loads(body)
+                with fake.lock:
+                    fake.arrivals[key] += 1
                 behaviour = fake.next_behaviour()
                 if behaviour == "500":
                     return self.answer(500, {"error": "warehouse system down"}, key, True, document)
