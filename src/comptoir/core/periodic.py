@@ -47,6 +47,11 @@ JOBS = [
         "comptoir.fulfillment.tasks.dispatch_due",
     ),
     Job(
+        "fulfillment.pick_up_provider_files",
+        timedelta(minutes=5),
+        "comptoir.fulfillment.tasks.pick_up_provider_files",
+    ),
+    Job(
         "fulfillment.deliver_overdue",
         timedelta(hours=1),
         "comptoir.fulfillment.tasks.deliver_overdue",

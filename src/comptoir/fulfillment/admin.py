@@ -52,6 +52,7 @@ class FulfillmentRouteAdmin(admin.ModelAdmin):
                     "sftp_port",
                     "sftp_username",
                     "sftp_password",
+                    "sftp_host_key",
                     "sftp_outbox",
                     "sftp_inbox",
                 ]

@@ -54,6 +54,12 @@ class FulfillmentRoute(TimeStampedModel):
     sftp_port = models.PositiveIntegerField(_("SFTP port"), default=22)
     sftp_username = models.CharField(_("SFTP user"), max_length=120, blank=True)
     sftp_password = models.CharField(_("SFTP password"), max_length=200, blank=True)
+    # Pinned, so a look-alike server cannot collect our customers' addresses.
+    sftp_host_key = models.TextField(
+        _("SFTP server's public key"),
+        blank=True,
+        help_text=_('One line as in known_hosts, without the host: "ssh-ed25519 AAAA..."'),
+    )
     sftp_outbox = models.CharField(_("SFTP folder for orders"), max_length=200, default="in")
     sftp_inbox = models.CharField(_("SFTP folder for confirmations"), max_length=200, default="out")
     batch_every_minutes = models.PositiveIntegerField(

@@ -19,3 +19,10 @@ def dispatch_due() -> int:
 @task()
 def deliver_overdue() -> int:
     return services.deliver_overdue()
+
+
+@task()
+def pick_up_provider_files() -> int:
+    from comptoir.fulfillment import files
+
+    return files.pick_up_all()
