@@ -15,9 +15,10 @@ import urllib.request
 from collections.abc import Sequence
 
 from django.core.mail import EmailMessage
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
-from comptoir.fulfillment.models import Shipment, Transport
+from comptoir.fulfillment.models import RouteKind, Shipment, Transport
 from comptoir.fulfillment.signing import IDEMPOTENCY_HEADER, signed_headers
 
 USER_AGENT = "Comptoir-fulfillment/1"
@@ -130,6 +131,9 @@ def send_file_batch(shipments: Sequence[Shipment]) -> None:
     route = shipments[0].route
     content = orders_csv(shipments)
     name = batch_filename(shipments)
+    if route.transport == Transport.EMAIL and route.kind == RouteKind.DROPSHIP:
+        purchase_order_email(shipments, name=name, content=content).send()
+        return
     if route.transport == Transport.EMAIL:
         message = EmailMessage(
             subject=f"{route.shop.name} — {name}",
@@ -146,3 +150,43 @@ def send_file_batch(shipments: Sequence[Shipment]) -> None:
         upload(route, name, content)
         return
     raise PermanentError(f"route {route.name} has no file transport")
+
+
+def purchase_order_email(
+    shipments: Sequence[Shipment], *, name: str, content: bytes
+) -> EmailMessage:
+    """A supplier's purchase order: what to ship where, the same as a CSV file, and for each
+    parcel the signed link to say it left with its tracking number."""
+    from comptoir.fulfillment.links import confirmation_url
+
+    route = shipments[0].route
+    shop = route.shop
+    with translation.override(shop.default_language):
+        body = render_to_string(
+            "fulfillment/emails/purchase_order.txt",
+            {
+                "shop": shop,
+                "route": route,
+                "parcels": [
+                    {
+                        "shipment": s,
+                        "address": s.order.shipping_address or {},
+                        "lines": list(s.lines.all()),
+                        "link": confirmation_url(s),
+                    }
+                    for s in shipments
+                ],
+            },
+        )
+        subject = render_to_string(
+            "fulfillment/emails/purchase_order_subject.txt", {"shop": shop, "count": len(shipments)}
+        ).strip()
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        from_email=shop.contact_email or None,
+        to=[route.email],
+        headers={"X-Comptoir-Batch": name},
+    )
+    message.attach(name, content, "text/csv")
+    return message

@@ -9,4 +9,5 @@ urlpatterns = [
         views.confirmation_webhook,
         name="confirmation_webhook",
     ),
+    path("supplier/<str:token>/", views.supplier_confirm, name="supplier_confirm"),
 ]
