@@ -7,12 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from comptoir.core.exceptions import ComptoirError
-from comptoir.fulfillment import services
+from comptoir.fulfillment import selfship, services
+from comptoir.fulfillment.forms import TrackingImportForm
 from comptoir.fulfillment.models import (
     FulfillmentRoute,
     PackingBatch,
@@ -40,6 +46,28 @@ class ReadOnlyInline(admin.TabularInline):
 class FulfillmentRouteAdmin(admin.ModelAdmin):
     list_display = ["name", "shop", "kind", "transport", "is_default", "active"]
     list_filter = ["kind", "transport", "active"]
+    actions = ["create_batches"]
+
+    @admin.action(description=gettext_lazy("Put the waiting orders in a packing batch"))
+    def create_batches(self, request: HttpRequest, queryset) -> None:
+        for route in queryset:
+            try:
+                batch = selfship.create_batch(route, actor=request.user.get_username())
+            except ComptoirError as error:
+                self.message_user(request, str(error), messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    format_html(
+                        '{} <a href="{}">{}</a>',
+                        _("Batch %(n)s: %(count)s parcel(s).")
+                        % {"n": batch.pk, "count": batch.shipments.count()},
+                        reverse("admin:fulfillment_batch_picklist", args=[batch.pk]),
+                        _("Pick list"),
+                    ),
+                    messages.SUCCESS,
+                )
+
     fieldsets = [
         (None, {"fields": ["shop", "name", "kind", "transport", "is_default", "active"]}),
         (gettext_lazy("HTTP"), {"fields": ["endpoint_url", "secret", "timeout_seconds"]}),
@@ -151,5 +179,115 @@ class ReceivedMessageAdmin(admin.ModelAdmin):
 
 @admin.register(PackingBatch)
 class PackingBatchAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "route", "created_at", "shipped_at"]
-    readonly_fields = ["shop", "route", "created_at", "shipped_at"]
+    list_display = ["__str__", "route", "created_at", "shipped_at", "links"]
+    readonly_fields = ["shop", "route", "created_at", "shipped_at", "links"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description=gettext_lazy("print and export"))
+    def links(self, batch: PackingBatch) -> str:
+        items = [
+            (reverse("admin:fulfillment_batch_picklist", args=[batch.pk]), _("Pick list")),
+            (reverse("admin:fulfillment_batch_slips", args=[batch.pk]), _("Packing slips")),
+            (reverse("admin:fulfillment_batch_tracking", args=[batch.pk]), _("Tracking numbers")),
+        ] + [
+            (
+                reverse("admin:fulfillment_batch_export", args=[batch.pk, layout]),
+                _("%(carrier)s file") % {"carrier": label},
+            )
+            for layout, label in EXPORT_LABELS.items()
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', items)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:pk>/pick-list/", view(self.pick_list_view), name="fulfillment_batch_picklist"
+            ),
+            path("<int:pk>/slips/", view(self.slips_view), name="fulfillment_batch_slips"),
+            path(
+                "<int:pk>/export/<str:layout>/",
+                view(self.export_view),
+                name="fulfillment_batch_export",
+            ),
+            path("<int:pk>/tracking/", view(self.tracking_view), name="fulfillment_batch_tracking"),
+            *super().get_urls(),
+        ]
+
+    def _batch(self, request: HttpRequest, pk: int) -> PackingBatch:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(PackingBatch.objects.select_related("shop", "route"), pk=pk)
+
+    def pick_list_view(self, request: HttpRequest, pk: int):
+        batch = self._batch(request, pk)
+        return TemplateResponse(
+            request,
+            "fulfillment/admin/pick_list.html",
+            {
+                **self.admin_site.each_context(request),
+                "batch": batch,
+                "rows": selfship.pick_list(batch),
+                "title": _("Pick list, batch %(n)s") % {"n": batch.pk},
+            },
+        )
+
+    def slips_view(self, request: HttpRequest, pk: int):
+        batch = self._batch(request, pk)
+        shipments = batch.shipments.select_related("order").prefetch_related("lines").order_by("pk")
+        return TemplateResponse(
+            request,
+            "fulfillment/admin/packing_slips.html",
+            {"batch": batch, "shipments": shipments, "shop": batch.shop},
+        )
+
+    def export_view(self, request: HttpRequest, pk: int, layout: str):
+        batch = self._batch(request, pk)
+        if layout not in selfship.LAYOUTS:
+            raise Http404
+        response = HttpResponse(
+            selfship.carrier_csv(batch, layout), content_type="text/csv; charset=windows-1252"
+        )
+        response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}-{layout}.csv"'
+        return response
+
+    def tracking_view(self, request: HttpRequest, pk: int):
+        batch = self._batch(request, pk)
+        form = TrackingImportForm(request.POST or None)
+        result = None
+        if request.method == "POST":
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            if form.is_valid():
+                result = selfship.import_tracking(
+                    batch,
+                    carrier=form.cleaned_data["carrier"],
+                    text=form.cleaned_data["numbers"],
+                    actor=request.user.get_username(),
+                )
+                if result.shipped:
+                    self.message_user(
+                        request,
+                        _("%(n)s parcel(s) marked shipped; the customers are told.")
+                        % {"n": len(result.shipped)},
+                        messages.SUCCESS,
+                    )
+                for error in result.errors:
+                    self.message_user(request, error, messages.ERROR)
+        return TemplateResponse(
+            request,
+            "fulfillment/admin/tracking.html",
+            {
+                **self.admin_site.each_context(request),
+                "batch": batch,
+                "form": form,
+                "result": result,
+                "shipments": batch.shipments.select_related("order").order_by("pk"),
+                "title": _("Tracking numbers, batch %(n)s") % {"n": batch.pk},
+            },
+        )
+
+
+EXPORT_LABELS = {"colissimo": "Colissimo", "mondial_relay": "Mondial Relay", "generic": "CSV"}

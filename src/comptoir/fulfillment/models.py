@@ -141,6 +141,9 @@ class ProductRoute(models.Model):
         verbose_name=_("supplier"),
     )
     supplier_sku = models.CharField(_("supplier's reference"), max_length=64, blank=True)
+    location = models.CharField(
+        _("shelf location"), max_length=40, blank=True, help_text=_("Where you pick it: A-3-2")
+    )
 
     class Meta:
         verbose_name = _("product route")
