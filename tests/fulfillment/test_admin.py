@@ -46,3 +46,25 @@ def test_the_merchant_sees_and_resends_a_failed_shipment(admin_client, shop):
     assert list(wms.shipments) == [shipment.key]
     assert shipment.events.filter(to_status="dispatching", actor="admin").count() == 1
     assert ReceivedMessage.objects.count() == 0
+
+
+def test_the_merchant_uploads_a_confirmation_file_with_a_bad_line(admin_client, shop):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    route = warehouse(shop, "http://127.0.0.1:9/", batch_every_minutes=60)
+    paid_order(shop, [(stocked(shop, "TEA"), 1)])
+    shipment = Shipment.objects.get()
+    content = f"order,carrier,tracking_number\n{shipment.order.reference},GLS,G1\n12x,GLS,G2\n"
+    response = admin_client.post(
+        f"/admin/fulfillment/fulfillmentroute/{route.pk}/upload/",
+        {"kind": "confirmations", "file": SimpleUploadedFile("conf.csv", content.encode())},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "1 parcel(s) confirmed." in page
+    # (the admin capitalises its messages)
+    assert "Conf.csv line 3: order: unknown order 12x" in page
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.carrier, shipment.tracking_number) == ("shipped", "gls", "G1")
+    assert shipment.tracking_url == "https://gls-group.com/FR/fr/suivi-colis?match=G1"

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from comptoir.core.exceptions import ComptoirError
 from comptoir.fulfillment import selfship, services
-from comptoir.fulfillment.forms import TrackingImportForm
+from comptoir.fulfillment.forms import ProviderFileForm, TrackingImportForm
 from comptoir.fulfillment.models import (
     FulfillmentRoute,
     PackingBatch,
@@ -47,6 +47,57 @@ class FulfillmentRouteAdmin(admin.ModelAdmin):
     list_display = ["name", "shop", "kind", "transport", "is_default", "active"]
     list_filter = ["kind", "transport", "active"]
     actions = ["create_batches"]
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/upload/",
+                self.admin_site.admin_view(self.upload_view),
+                name="fulfillment_route_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request: HttpRequest, pk: int):
+        """A confirmation or stock file the provider sent some other way (by email, say)."""
+        from comptoir.fulfillment import confirmations, stock
+        from comptoir.fulfillment.models import Channel
+
+        route = get_object_or_404(FulfillmentRoute, pk=pk)
+        if not self.has_change_permission(request, route):
+            raise PermissionDenied
+        form = ProviderFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            if form.cleaned_data["kind"] == "stock":
+                report = stock.import_stock_file(
+                    route, content, name=upload.name, channel=Channel.UPLOAD
+                )
+                summary = _("%(n)s stock level(s) changed.") % {"n": len(report.adjusted)}
+                errors = report.errors + [
+                    _("Unknown SKU: %(sku)s") % {"sku": sku} for sku in report.unknown
+                ]
+            else:
+                answers = confirmations.receive_csv(
+                    route, content, channel=Channel.UPLOAD, name=upload.name
+                )
+                applied = sum(1 for a in answers if a.outcome == "accepted")
+                summary = _("%(n)s parcel(s) confirmed.") % {"n": applied}
+                errors = [a.detail for a in answers if a.outcome == "rejected"]
+            self.message_user(request, summary, messages.SUCCESS)
+            for error in errors:
+                self.message_user(request, error, messages.ERROR)
+        return TemplateResponse(
+            request,
+            "fulfillment/admin/upload.html",
+            {
+                **self.admin_site.each_context(request),
+                "route": route,
+                "form": form,
+                "title": _("Import a file from %(route)s") % {"route": route.name},
+            },
+        )
 
     @admin.action(description=gettext_lazy("Put the waiting orders in a packing batch"))
     def create_batches(self, request: HttpRequest, queryset) -> None:

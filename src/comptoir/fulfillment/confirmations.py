@@ -278,8 +278,7 @@ def receive_csv(
         data["message_id"] = digest(json.dumps(data, sort_keys=True))
         answer = apply(route, data, channel=channel, body=f"{name} line {number}: {row}")
         if answer.outcome == Outcome.REJECTED:
-            ReceivedMessage.objects.filter(pk=answer.message_id).update(
-                error=f"{name} line {number}: {answer.detail}"
-            )
+            answer.detail = f"{name} line {number}: {answer.detail}"
+            ReceivedMessage.objects.filter(pk=answer.message_id).update(error=answer.detail)
         answers.append(answer)
     return answers

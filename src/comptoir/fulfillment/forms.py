@@ -16,3 +16,11 @@ class TrackingImportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12}),
         help_text=_('One line per parcel: order number, then tracking number ("000123;6A123...").'),
     )
+
+
+class ProviderFileForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("File"),
+        choices=[("confirmations", _("Shipment confirmations")), ("stock", _("Stock levels"))],
+    )
+    file = forms.FileField(label=_("CSV file"))
