@@ -37,7 +37,9 @@ from comptoir.inbox.services import close_item, open_item
 log = logging.getLogger(__name__)
 
 PUSHED_TRANSPORTS = (Transport.HTTP, Transport.SFTP, Transport.EMAIL)
-CLAIM_CHUNK = 50
+FILE_TRANSPORTS = (Transport.SFTP, Transport.EMAIL)
+CLAIM_CHUNK = 10
+FILE_BATCH = 5_000
 
 
 def retry_base() -> float:
@@ -51,10 +53,11 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
-def lease(shipment: Shipment) -> timedelta:
-    # Longer than the transport may take, so a live worker finishes before anyone else may
-    # claim the shipment; short enough that a dead worker's shipment leaves again soon.
-    return timedelta(seconds=shipment.route.timeout_seconds * 2 + 30)
+def lease(shipment: Shipment, *, position: int = 0) -> timedelta:
+    """Longer than this worker may take to reach the shipment (those claimed before it in
+    the same chunk go first) and send it, so nobody else claims it while a live worker
+    holds it; short enough that a dead worker's shipment leaves again soon."""
+    return timedelta(seconds=shipment.route.timeout_seconds * (position + 2) + 30)
 
 
 def due_queryset(now: datetime):
@@ -66,19 +69,30 @@ def due_queryset(now: datetime):
     return queryset.order_by("next_attempt_at", "pk")
 
 
-def claim(*, now: datetime | None = None, ids: list[int] | None = None, limit: int = 1) -> list:
-    """Lease up to ``limit`` due shipments (of ``ids`` if given) to this worker."""
+def claim(
+    *,
+    now: datetime | None = None,
+    ids: list[int] | None = None,
+    limit: int = 1,
+    route_id: int | None = None,
+    transports: tuple[str, ...] = PUSHED_TRANSPORTS,
+    one_send: bool = False,
+) -> list:
+    """Lease up to ``limit`` due shipments (of ``ids``, of one route, if given) to this
+    worker. ``one_send``: they leave together in one file, so they share one lease."""
     now = now or timezone.now()
     with transaction.atomic():
-        queryset = due_queryset(now)
+        queryset = due_queryset(now).filter(route__transport__in=transports)
         if ids is not None:
             queryset = queryset.filter(pk__in=ids)
+        if route_id is not None:
+            queryset = queryset.filter(route_id=route_id)
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True, of=("self",))
         claimed = list(queryset.select_related("route")[:limit])
-        for shipment in claimed:
+        for position, shipment in enumerate(claimed):
             shipment.attempts += 1
-            shipment.next_attempt_at = now + lease(shipment)
+            shipment.next_attempt_at = now + lease(shipment, position=0 if one_send else position)
             shipment.save(update_fields=["attempts", "next_attempt_at"])
             if shipment.status == ShipmentStatus.PENDING:
                 services.transition(shipment, ShipmentStatus.DISPATCHING, actor="system")
@@ -187,31 +201,41 @@ def dispatch_due_shipments(*, now: datetime | None = None, limit: int = 10_000) 
     """Send every due shipment: batches at their slot, retries, leases of dead workers."""
     from comptoir.fulfillment.transports import send_file_batch
 
+    now_or_later = now  # None: each claim takes the clock at that moment
     sent = 0
+    file_routes = (
+        due_queryset(now or timezone.now())
+        .filter(route__transport__in=FILE_TRANSPORTS)
+        .values_list("route_id", flat=True)
+        .distinct()
+    )
+    for route_id in sorted(set(file_routes)):
+        # One file per route and slot, whatever the number of orders in it.
+        batch = claim(
+            now=now_or_later,
+            route_id=route_id,
+            limit=FILE_BATCH,
+            transports=FILE_TRANSPORTS,
+            one_send=True,
+        )
+        if not batch:
+            continue
+        try:
+            send_file_batch(batch)
+        except Exception as error:  # noqa: BLE001 - recorded per shipment and retried
+            for shipment in batch:
+                record_failure(shipment.pk, error=f"{type(error).__name__}: {error}")
+        else:
+            for shipment in batch:
+                record_success(shipment.pk)
+            sent += len(batch)
     handled = 0
     while handled < limit:
-        claimed = claim(now=now, limit=CLAIM_CHUNK)
+        claimed = claim(now=now_or_later, limit=CLAIM_CHUNK, transports=(Transport.HTTP,))
         if not claimed:
             break
         handled += len(claimed)
-        per_file: dict[int, list[Shipment]] = {}
-        single = []
-        for shipment in claimed:
-            if shipment.route.transport in (Transport.SFTP, Transport.EMAIL):
-                per_file.setdefault(shipment.route_id, []).append(shipment)
-            else:
-                single.append(shipment)
-        sent += send_claimed(single)
-        for batch in per_file.values():
-            try:
-                send_file_batch(batch)
-            except Exception as error:  # noqa: BLE001 - recorded per shipment and retried
-                for shipment in batch:
-                    record_failure(shipment.pk, error=f"{type(error).__name__}: {error}")
-            else:
-                for shipment in batch:
-                    record_success(shipment.pk)
-                sent += len(batch)
+        sent += send_claimed(claimed)
     return sent
 
 
