@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -47,6 +48,8 @@ class FulfillmentRouteAdmin(admin.ModelAdmin):
     list_display = ["name", "shop", "kind", "transport", "is_default", "active"]
     list_filter = ["kind", "transport", "active"]
     actions = ["create_batches"]
+    # Providers' endpoints are https; a merchant typing "wms.example/api" means that.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_urls(self):
         return [
