@@ -112,6 +112,7 @@ def test_cancelling_a_paid_order_cancels_its_shipments(shop):
 
 
 def test_a_batched_route_waits_for_its_slot_or_the_cut_off():
+    # (a route not yet saved has no shop: its cut-off is read in UTC)
     route = FulfillmentRoute(batch_every_minutes=30, cutoff_time=time(15, 0))
     assert first_slot(route, datetime(2026, 12, 1, 9, 10, tzinfo=UTC)) == datetime(
         2026, 12, 1, 9, 30, tzinfo=UTC
@@ -126,3 +127,13 @@ def test_a_batched_route_waits_for_its_slot_or_the_cut_off():
     route.batch_every_minutes = 0
     now = datetime(2026, 12, 1, 9, 10, 7, tzinfo=UTC)
     assert first_slot(route, now) == now
+
+
+def test_the_cut_off_is_on_the_shop_clock(shop):
+    # Given a shop in Paris (UTC+1 in December) whose warehouse takes orders until 3 pm
+    shop.time_zone = "Europe/Paris"
+    route = FulfillmentRoute(shop=shop, batch_every_minutes=24 * 60, cutoff_time=time(15, 0))
+    # Then an order at 13:30 UTC (14:30 in Paris) leaves at 14:00 UTC, 3 pm in Paris
+    assert first_slot(route, datetime(2026, 12, 1, 13, 30, tzinfo=UTC)) == datetime(
+        2026, 12, 1, 14, 0, tzinfo=UTC
+    )

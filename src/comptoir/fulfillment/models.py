@@ -71,7 +71,7 @@ class FulfillmentRoute(TimeStampedModel):
         _("cut-off time"),
         null=True,
         blank=True,
-        help_text=_("Orders waiting for a batch also leave at this time (UTC)."),
+        help_text=_("Orders waiting for a batch also leave at this time (the shop's time)."),
     )
     max_attempts = models.PositiveSmallIntegerField(_("attempts before asking you"), default=8)
     timeout_seconds = models.PositiveSmallIntegerField(_("timeout (seconds)"), default=10)

@@ -7,8 +7,9 @@ Sending to providers lives in ``dispatch.py``; messages coming back in ``confirm
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from math import ceil
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -79,19 +80,25 @@ def route_for_products(shop: Shop, product_ids: set[int]) -> dict[int, Fulfillme
 
 def first_slot(route: FulfillmentRoute, now: datetime) -> datetime:
     """When a shipment created ``now`` leaves: at once, or at the route's next batch slot
-    or cut-off, whichever comes first."""
+    or cut-off, whichever comes first. The cut-off is on the shop's clock ("before 3 pm")."""
     if route.batch_every_minutes == 0:
         return now
     every = route.batch_every_minutes * 60
     candidates = [datetime.fromtimestamp(ceil(now.timestamp() / every) * every, tz=now.tzinfo)]
     if route.cutoff_time is not None:
-        cutoff = now.replace(
+        zone = ZoneInfo(route.shop.time_zone) if route.shop_id else UTC
+        local = now.astimezone(zone)
+        cutoff = local.replace(
             hour=route.cutoff_time.hour,
             minute=route.cutoff_time.minute,
             second=0,
             microsecond=0,
         )
-        candidates.append(cutoff if cutoff >= now else cutoff + timedelta(days=1))
+        if cutoff < local:
+            cutoff = (cutoff + timedelta(days=1)).replace(
+                hour=route.cutoff_time.hour, minute=route.cutoff_time.minute
+            )
+        candidates.append(cutoff.astimezone(now.tzinfo))
     return min(candidates)
 
 
