@@ -72,3 +72,35 @@ def test_a_supplier_gets_its_purchase_order_and_confirms_through_the_signed_link
         ("link", "accepted"),
         ("link", "duplicate"),
     ]
+
+
+def test_a_warehouse_taking_email_gets_one_csv_per_slot(shop):
+    # Given a 3PL that takes its orders as a CSV file by email, every 30 minutes
+    FulfillmentRoute.objects.create(
+        shop=shop,
+        name="Logisti par e-mail",
+        kind=RouteKind.THIRD_PARTY,
+        transport=Transport.EMAIL,
+        email="import@logisti.example",
+        batch_every_minutes=30,
+        is_default=True,
+    )
+    tea = stocked(shop, "TEA")
+    for i in range(4):
+        paid_order(shop, [(tea, 1)], f"e{i}@example.org")
+    slot = max(Shipment.objects.values_list("next_attempt_at", flat=True))
+
+    # When the periodic dispatch runs at the slot, and again
+    assert dispatch.dispatch_due_shipments(now=slot) == 4
+    assert dispatch.dispatch_due_shipments(now=slot) == 0
+
+    # Then one email carries the 4 shipments in one CSV file
+    sent = [m for m in mail.outbox if m.to == ["import@logisti.example"]]
+    assert len(sent) == 1
+    (name, content, _mimetype) = sent[0].attachments[0]
+    text = content if isinstance(content, str) else content.decode("utf-8-sig")
+    assert name.endswith("-4.csv")
+    assert sorted(line.split(";")[0] for line in text.strip().splitlines()[1:]) == sorted(
+        s.key for s in Shipment.objects.all()
+    )
+    assert set(Shipment.objects.values_list("status", flat=True)) == {"dispatched"}
