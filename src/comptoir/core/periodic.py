@@ -54,6 +54,20 @@ JOBS = [
     Job("tasks.requeue_lost", timedelta(minutes=5), "comptoir.core.tasks.requeue_lost_tasks"),
     # Regenerates only the shops whose catalog changed since their last feed.
     Job("seo.refresh_feeds", timedelta(minutes=15), "comptoir.seo.tasks.refresh_feeds"),
+        "fulfillment.dispatch_due",
+        timedelta(minutes=1),
+        "comptoir.fulfillment.tasks.dispatch_due",
+    ),
+    Job(
+        "fulfillment.pick_up_provider_files",
+        timedelta(minutes=5),
+        "comptoir.fulfillment.tasks.pick_up_provider_files",
+    ),
+    Job(
+        "fulfillment.deliver_overdue",
+        timedelta(hours=1),
+        "comptoir.fulfillment.tasks.deliver_overdue",
+    ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
 ]
 

@@ -30,6 +30,7 @@ class Kind(models.TextChoices):
     PAYMENT_CONFIRMED = "payment_confirmed"
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
+    SHIPMENT_SHIPPED = "shipment_shipped"
 
 
 SUBJECTS = {
@@ -39,6 +40,7 @@ SUBJECTS = {
     Kind.PAYMENT_CONFIRMED: lambda: _("Order %(number)s: payment confirmed"),
     Kind.CANCELLED: lambda: _("Order %(number)s cancelled"),
     Kind.REFUNDED: lambda: _("Order %(number)s: refund issued"),
+    Kind.SHIPMENT_SHIPPED: lambda: _("Order %(number)s has shipped"),
 }
 
 

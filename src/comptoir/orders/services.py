@@ -101,6 +101,7 @@ def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order
     """:func:`mark_paid` for an order its caller already locked in its transaction (the
     payment confirmation does): the same, without locking and reading it a second time."""
     from comptoir.downloads.services import grant_downloads
+    from comptoir.fulfillment.services import split_order
     from comptoir.inventory import services as inventory
     from comptoir.orders import notifications
     from comptoir.promise.services import confirm_promise
@@ -113,12 +114,15 @@ def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order
     inventory.commit(order)
     grant_downloads(order)
     notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)
+    # The parcels owed, and their dispatch tasks, exist iff the payment is committed.
+    split_order(order)
     return order
 
 
 @transaction.atomic
 def cancel_order(order_id: int, *, actor: str, reason: str = "") -> Order:
     """Cancel an order: reserved stock released, sold stock put back, payment refunded."""
+    from comptoir.fulfillment.services import cancel_shipments
     from comptoir.inventory import services as inventory
     from comptoir.orders import notifications
     from comptoir.payments import services as payments
@@ -128,6 +132,7 @@ def cancel_order(order_id: int, *, actor: str, reason: str = "") -> Order:
         return order
     was_paid = order.status in PAID_STATES
     transition(order, OrderStatus.CANCELLED, actor=actor, note=reason)
+    cancel_shipments(order, actor=actor)
     inventory.release(order)
     if was_paid:
         for line in order.lines.all():
