@@ -54,6 +54,7 @@ JOBS = [
     Job("tasks.requeue_lost", timedelta(minutes=5), "comptoir.core.tasks.requeue_lost_tasks"),
     # Regenerates only the shops whose catalog changed since their last feed.
     Job("seo.refresh_feeds", timedelta(minutes=15), "comptoir.seo.tasks.refresh_feeds"),
+    Job(
         "fulfillment.dispatch_due",
         timedelta(minutes=1),
         "comptoir.fulfillment.tasks.dispatch_due",
