@@ -12,6 +12,11 @@ from tests.tasks import run_queued_tasks
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def test_the_merchant_sees_and_resends_a_failed_shipment(admin_client, shop):
     with Fake3PL() as wms:
         route = warehouse(shop, wms.url, max_attempts=1)

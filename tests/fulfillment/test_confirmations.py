@@ -44,7 +44,7 @@ def confirmation(shipment: Shipment, tracking: str = "6A12345678901", **extra) -
 
 def test_a_confirmation_ships_the_order_and_emails_the_tracking_link_once(shipped_setup):
     route, orders, shipments = shipped_setup
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
 
     # When the warehouse confirms the first shipment, then replays the same message
     first = signed_post(client, route, confirmation(shipments[0]))
@@ -82,7 +82,7 @@ def test_a_confirmation_ships_the_order_and_emails_the_tracking_link_once(shippe
 
 def test_a_bad_signature_or_a_stale_timestamp_is_refused_and_logged(shipped_setup):
     route, _orders, shipments = shipped_setup
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
 
     forged = signed_post(client, route, confirmation(shipments[0]), secret="not-the-secret")
     stale = signed_post(client, route, confirmation(shipments[0]), now=time.time() - 3600)
@@ -112,7 +112,7 @@ def test_a_bad_signature_or_a_stale_timestamp_is_refused_and_logged(shipped_setu
 def test_an_unknown_order_is_rejected_into_the_inbox(shipped_setup):
     route, _orders, _shipments = shipped_setup
     response = signed_post(
-        Client(),
+        Client(HTTP_ACCEPT_LANGUAGE="en"),
         route,
         {"message_id": "m-1", "order": "999999", "carrier": "DPD", "tracking_number": "X1"},
     )
@@ -126,7 +126,7 @@ def test_an_unknown_order_is_rejected_into_the_inbox(shipped_setup):
 
 def test_a_tracking_number_already_used_by_another_parcel_is_rejected(shipped_setup):
     route, orders, shipments = shipped_setup
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     signed_post(client, route, confirmation(shipments[0], tracking="SAME-1"))
 
     # When the warehouse confirms the second order with the first one's tracking number
@@ -149,7 +149,7 @@ def test_a_tracking_number_already_used_by_another_parcel_is_rejected(shipped_se
 
 def test_a_second_tracking_number_for_a_shipped_parcel_is_rejected(shipped_setup):
     route, _orders, shipments = shipped_setup
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     signed_post(client, route, confirmation(shipments[0], tracking="FIRST"))
     response = signed_post(client, route, confirmation(shipments[0], tracking="SECOND"))
     assert response.status_code == 409
@@ -158,7 +158,7 @@ def test_a_second_tracking_number_for_a_shipped_parcel_is_rejected(shipped_setup
 
 def test_malformed_messages_name_the_field(shipped_setup):
     route, _orders, shipments = shipped_setup
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     no_tracking = signed_post(client, route, {"shipment_id": shipments[0].key, "carrier": "UPS"})
     not_json = signed_post(client, route, b"shipped!")
     assert (no_tracking.status_code, no_tracking.json()["detail"]) == (
@@ -172,7 +172,7 @@ def test_malformed_messages_name_the_field(shipped_setup):
 
 def test_delivered_when_the_provider_says_so_or_after_the_route_delay(shipped_setup):
     route, orders, shipments = shipped_setup
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     signed_post(client, route, confirmation(shipments[0], tracking="T-1"))
     signed_post(client, route, confirmation(shipments[1], tracking="T-2"))
 
