@@ -16,7 +16,7 @@ from comptoir.checkout.services import place_order
 from comptoir.orders import services as orders
 from comptoir.orders.models import Order
 from comptoir.promise.models import ClosedPeriod, DispatchRules
-from comptoir.promise.services import confirm_promise, promise_for
+from comptoir.promise.services import confirm_promise, promise_for, promised_dispatch
 from tests.selling import add_flat_shipping, details, make_cart, make_variant
 from tests.tasks import run_queued_tasks
 
@@ -198,3 +198,22 @@ def test_bad_rules_are_refused_naming_the_field(shop, fields, error_field):
         rules.full_clean()
 
     assert error_field in refused.value.message_dict
+
+
+def test_a_route_with_its_own_lead_time_delays_the_products_on_it(shop):
+    from comptoir.fulfillment.models import FulfillmentRoute, ProductRoute, RouteKind
+
+    DispatchRules.objects.create(shop=shop, route_lead_days={"dropship": 2})
+    supplier_route = FulfillmentRoute.objects.create(
+        shop=shop, name="Atelier Lin", kind=RouteKind.DROPSHIP
+    )
+    packed = make_variant(shop, sku="PACKED").product
+    dropshipped = make_variant(shop, sku="DROP").product
+    ProductRoute.objects.create(product=dropshipped, route=supplier_route)
+    tuesday = paris(2026, 12, 1, 10, 0)
+
+    alone = promised_dispatch(shop, [packed], now=tuesday)
+    with_dropship = promised_dispatch(shop, [packed, dropshipped], now=tuesday)
+
+    assert alone == date(2026, 12, 1)
+    assert with_dropship == date(2026, 12, 3)  # two working days later

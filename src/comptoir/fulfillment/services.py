@@ -61,8 +61,9 @@ def default_route(shop: Shop) -> FulfillmentRoute:
         return FulfillmentRoute.objects.get(shop=shop, is_default=True)
 
 
-def route_for_products(shop: Shop, product_ids: set[int]) -> dict[int, FulfillmentRoute]:
-    """Each product's route: its own override, else its supplier's route, else the default."""
+def overridden_routes(product_ids: set[int]) -> dict[int, FulfillmentRoute]:
+    """The products that do not ship the shop's default way: their own route, else their
+    supplier's."""
     overrides = ProductRoute.objects.filter(product_id__in=product_ids).select_related(
         "route", "supplier__route"
     )
@@ -71,11 +72,32 @@ def route_for_products(shop: Shop, product_ids: set[int]) -> dict[int, Fulfillme
         route = override.route or (override.supplier.route if override.supplier else None)
         if route is not None and route.active:
             routes[override.product_id] = route
+    return routes
+
+
+def route_for_products(shop: Shop, product_ids: set[int]) -> dict[int, FulfillmentRoute]:
+    """Each product's route: its own override, else its supplier's route, else the default."""
+    routes = overridden_routes(product_ids)
     missing = product_ids - routes.keys()
     if missing:
         fallback = default_route(shop)
         routes.update(dict.fromkeys(missing, fallback))
     return routes
+
+
+def route_kinds(shop_id: int, product_ids: set[int]) -> dict[int, str]:
+    """Each product's route kind, read only (a product page must not create the default
+    route): what the promise needs for its lead time per route."""
+    kinds = {pk: route.kind for pk, route in overridden_routes(product_ids).items()}
+    missing = product_ids - kinds.keys()
+    if missing:
+        default = (
+            FulfillmentRoute.objects.filter(shop_id=shop_id, is_default=True)
+            .values_list("kind", flat=True)
+            .first()
+        )
+        kinds.update(dict.fromkeys(missing, default or RouteKind.SELF_SHIP))
+    return kinds
 
 
 def first_slot(route: FulfillmentRoute, now: datetime) -> datetime:

@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import ProductKind
+from comptoir.fulfillment import services as fulfillment
 from comptoir.promise.calendar import Rules, dispatch_date, next_change
 from comptoir.promise.models import DispatchRules, dispatch_cache_key
 from comptoir.shops.models import Shop
@@ -98,21 +99,24 @@ def rules_for(shop: Shop) -> Rules:
     return load_dispatch(shop).rules
 
 
-def route_of(product: Any) -> str:
-    """The product's fulfillment route code ("merchant", "3pl", "dropship"...). The
-    fulfillment app owns the routes; until a product carries one, every product ships the
-    shop's way."""
-    return str(getattr(product, "fulfillment_route", "") or "")
-
-
 def lead_days_for(dispatch: ShopDispatch, products: Iterable[Any]) -> int | None:
-    """The longest lead time among the physical products, or None if nothing ships."""
-    leads = [
-        int(dispatch.route_lead_days.get(route_of(product), dispatch.lead_days))
+    """The longest lead time among the physical products, or None if nothing ships. A
+    route with its own lead time (``{"dropship": 2}``) counts for the products on it; the
+    routes are read only when the merchant set such a lead time."""
+    physical = [
+        product
         for product in products
         if getattr(product, "kind", ProductKind.PHYSICAL) == ProductKind.PHYSICAL
     ]
-    return max(leads) if leads else None
+    if not physical:
+        return None
+    if not dispatch.route_lead_days:
+        return dispatch.lead_days
+    kinds = fulfillment.route_kinds(physical[0].shop_id, {product.pk for product in physical})
+    return max(
+        int(dispatch.route_lead_days.get(kinds[product.pk], dispatch.lead_days))
+        for product in physical
+    )
 
 
 def promise_for(
