@@ -10,6 +10,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from comptoir.fulfillment import services as fulfillment
+from comptoir.fulfillment.models import ShipmentEvent, ShipmentStatus
 from comptoir.inbox.digest import SECTIONS, merchant_emails, send_due_digests
 from comptoir.inbox.models import DigestRun, ItemKind
 from comptoir.inbox.services import open_item
@@ -35,6 +37,10 @@ def busy_day(shop):
     shop.save()
     paid = order_for(shop, sku="A")
     paid = orders.mark_paid(paid.pk, actor="psp")
+    shipment = paid.shipments.get()
+    fulfillment.transition(shipment, ShipmentStatus.DISPATCHING, actor="worker")
+    fulfillment.transition(shipment, ShipmentStatus.DISPATCHED, actor="worker")
+    ShipmentEvent.objects.update(created_at=YESTERDAY)
     orders.transition(paid, OrderStatus.SHIPPED, actor="3pl")
     unpaid = order_for(shop, payment_method="bank_transfer", sku="B")
     Order.objects.update(created_at=YESTERDAY, paid_at=YESTERDAY)
@@ -76,6 +82,7 @@ def test_the_digest_says_what_happened_and_what_needs_you(busy_day, mailoutbox):
         "1 order paid: €14.90",
         "What the autopilot did",
         "2 emails sent to customers",
+        "1 parcel handed to a warehouse or supplier",
         "1 order shipped",
         "What needs you",
         "Manual payment overdue: 1",

@@ -99,6 +99,7 @@ def orders_section(shop: Shop, window: Window) -> Section | None:
 def autopilot_section(shop: Shop, window: Window) -> Section | None:
     """What happened without the merchant: emails sent, orders shipped, unpaid orders
     cancelled, all counted from the rows each of those wrote."""
+    from comptoir.fulfillment.models import ShipmentEvent, ShipmentStatus
     from comptoir.orders.models import OrderEvent, OrderNotification
 
     emails = OrderNotification.objects.filter(
@@ -108,11 +109,25 @@ def autopilot_section(shop: Shop, window: Window) -> Section | None:
         order__shop=shop, kind="status", created_at__gte=window.start, created_at__lt=window.end
     )
     shipped = events.filter(to_status="shipped").count()
+    dispatched = ShipmentEvent.objects.filter(
+        shipment__shop=shop,
+        to_status=ShipmentStatus.DISPATCHED,
+        created_at__gte=window.start,
+        created_at__lt=window.end,
+    ).count()
     auto_cancelled = events.filter(to_status="cancelled", actor="system").count()
     section = Section(title=_("What the autopilot did"))
     section.lines.append(
         ngettext("%(n)s email sent to customers", "%(n)s emails sent to customers", emails)
         % {"n": emails}
+    )
+    section.lines.append(
+        ngettext(
+            "%(n)s parcel handed to a warehouse or supplier",
+            "%(n)s parcels handed to warehouses or suppliers",
+            dispatched,
+        )
+        % {"n": dispatched}
     )
     section.lines.append(
         ngettext("%(n)s order shipped", "%(n)s orders shipped", shipped) % {"n": shipped}
