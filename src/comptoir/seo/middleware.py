@@ -22,7 +22,8 @@ class RedirectMiddleware:
         if response.status_code != 404 or request.method not in ("GET", "HEAD"):
             return response
         shop = getattr(request, "shop", None)
-        if shop is None:
+        # PostgreSQL refuses a NUL character in a query; no stored address holds one.
+        if shop is None or "\x00" in request.path or "%00" in request.get_full_path():
             return response
         redirect = find_redirect(shop, path=request.path, full_path=request.get_full_path())
         if redirect is None:
