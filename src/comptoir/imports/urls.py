@@ -1,0 +1,1 @@
+"""Old URL -> new URL: the patterns of each platform, and the merchant's old URL list."""
