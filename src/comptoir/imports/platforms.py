@@ -150,7 +150,9 @@ def _shopify_product(handle: str, rows: list[Row]) -> Parsed:
         image = cells.text("Image Src")
         if image:
             product.images.append(ImageRef(url=image, alt=cells.text("Image Alt Text")))
-        if not (cells.text("Variant Price") or cells.text("Variant SKU") or cells.text("Option1 Value")):
+        if not (
+            cells.text("Variant Price") or cells.text("Variant SKU") or cells.text("Option1 Value")
+        ):
             continue  # an image-only row
         options = {
             name: cells.text(f"Option{i} Value")
@@ -160,7 +162,8 @@ def _shopify_product(handle: str, rows: list[Row]) -> Parsed:
         policy = cells.text("Variant Inventory Policy").lower()
         if policy == "continue":
             product.allow_backorder = True
-        grams = cells.integer("Variant Grams")
+        grams_raw = cells.decimal("Variant Grams")
+        grams = int(grams_raw.to_integral_value()) if grams_raw and grams_raw > 0 else None
         variant = VariantRecord(
             line=row.line,
             sku=cells.text("Variant SKU") or generated_sku(handle, options),
@@ -168,7 +171,7 @@ def _shopify_product(handle: str, rows: list[Row]) -> Parsed:
             options=options,
             gtin=cells.barcode("Variant Barcode"),
             compare_at_price=cells.decimal("Variant Compare At Price"),
-            weight_grams=grams or None,
+            weight_grams=grams,
             track_stock=bool(cells.text("Variant Inventory Tracker"))
             if "Variant Inventory Tracker" in row.cells
             else True,
@@ -304,12 +307,17 @@ def _woo_variant(
         price=sale if sale is not None else regular,
         compare_at_price=regular if sale is not None else None,
         options=options,
-        gtin=cells.barcode("GTIN, UPC, EAN, or ISBN") if "GTIN, UPC, EAN, or ISBN" in cells.row.cells else "",
+        gtin=cells.barcode("GTIN, UPC, EAN, or ISBN")
+        if "GTIN, UPC, EAN, or ISBN" in cells.row.cells
+        else "",
         weight_grams=int(weight * factor) if weight else None,
         track_stock=stock is not None,
         stock_quantity=stock or 0,
         legacy_id=cells.text("ID"),
     )
+
+
+WOO_GTIN = "GTIN, UPC, EAN, or ISBN"
 
 
 # --- PrestaShop ------------------------------------------------------------------------------

@@ -74,9 +74,9 @@ def validate_record(record: ProductRecord, platform: str) -> None:
     """The checks every platform shares; problems are added to ``record.issues``."""
     col = COLUMNS[platform]
     add = record.issues.append
-    if not record.attach_to_legacy_id and not record.name.strip():
-        if not any(i.column == col["name"] for i in record.issues):
-            add(Issue(record.line, col["name"], _("The product name is missing.")))
+    named = any(i.column == col["name"] for i in record.issues)
+    if not record.attach_to_legacy_id and not record.name.strip() and not named:
+        add(Issue(record.line, col["name"], _("The product name is missing.")))
     if len(record.name) > 200:
         add(Issue(record.line, col["name"], _("The name is longer than 200 characters.")))
     if not record.variants:
@@ -103,7 +103,9 @@ def validate_record(record: ProductRecord, platform: str) -> None:
             add(Issue(variant.line, col["price"], _("The price cannot be negative.")))
         if variant.price is not None and abs(variant.price) > MAX_PRICE:
             add(Issue(variant.line, col["price"], _("The price is too large.")))
-        if variant.compare_at_price is not None and not (0 <= variant.compare_at_price <= MAX_PRICE):
+        if variant.compare_at_price is not None and not (
+            0 <= variant.compare_at_price <= MAX_PRICE
+        ):
             add(Issue(variant.line, col["compare"], _("The former price cannot be negative.")))
             variant.compare_at_price = None
         if variant.stock_quantity < 0:
@@ -415,7 +417,9 @@ class CatalogWriter:
         category_id = (
             record.category_id  # type: ignore[attr-defined]
             if getattr(record, "keep_category", False)
-            else self._category_id(record.category_path) if record.category_path else None
+            else self._category_id(record.category_path)
+            if record.category_path
+            else None
         )
         status = record.status if record.status in ProductStatus.values else ProductStatus.DRAFT
         return {

@@ -7,84 +7,268 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0003_best_sellers_index'),
-        ('shops', '0002_shop_country_and_oss'),
+        ("catalog", "0003_best_sellers_index"),
+        ("shops", "0002_shop_country_and_oss"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('products', 'Products'), ('customers', 'Customers'), ('urls', 'Old addresses')], max_length=16, verbose_name='kind')),
-                ('platform', models.CharField(blank=True, choices=[('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('prestashop', 'PrestaShop'), ('comptoir', 'Comptoir')], max_length=16, verbose_name='platform')),
-                ('file', models.FileField(max_length=255, upload_to=comptoir.imports.models.import_file_path, verbose_name='file')),
-                ('dry_run', models.BooleanField(default=False, help_text='Report what would change; write nothing.', verbose_name='dry run')),
-                ('keep_valid', models.BooleanField(default=False, help_text='Import the valid rows even when others have errors.', verbose_name='keep the valid rows')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('rolled_back', 'Nothing imported'), ('failed', 'Failed')], default='queued', max_length=16, verbose_name='status')),
-                ('rows_done', models.PositiveIntegerField(default=0, verbose_name='rows read')),
-                ('report', models.JSONField(blank=True, default=dict, verbose_name='report')),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='import_jobs', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("products", "Products"),
+                            ("customers", "Customers"),
+                            ("urls", "Old addresses"),
+                        ],
+                        max_length=16,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("shopify", "Shopify"),
+                            ("woocommerce", "WooCommerce"),
+                            ("prestashop", "PrestaShop"),
+                            ("comptoir", "Comptoir"),
+                        ],
+                        max_length=16,
+                        verbose_name="platform",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255,
+                        upload_to=comptoir.imports.models.import_file_path,
+                        verbose_name="file",
+                    ),
+                ),
+                (
+                    "dry_run",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Report what would change; write nothing.",
+                        verbose_name="dry run",
+                    ),
+                ),
+                (
+                    "keep_valid",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Import the valid rows even when others have errors.",
+                        verbose_name="keep the valid rows",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("rolled_back", "Nothing imported"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("rows_done", models.PositiveIntegerField(default=0, verbose_name="rows read")),
+                ("report", models.JSONField(blank=True, default=dict, verbose_name="report")),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="import_jobs",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'import',
-                'verbose_name_plural': 'imports',
-                'ordering': ['-created_at'],
+                "verbose_name": "import",
+                "verbose_name_plural": "imports",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ImportEvent',
+            name="ImportEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('rolled_back', 'Nothing imported'), ('failed', 'Failed')], max_length=16)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.TextField(blank=True)),
-                ('job', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='imports.importjob')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("rolled_back", "Nothing imported"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("message", models.TextField(blank=True)),
+                (
+                    "job",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="imports.importjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='LegacyKey',
+            name="LegacyKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('platform', models.CharField(choices=[('shopify', 'Shopify'), ('woocommerce', 'WooCommerce'), ('prestashop', 'PrestaShop'), ('comptoir', 'Comptoir')], max_length=16)),
-                ('kind', models.CharField(max_length=16)),
-                ('key', models.CharField(max_length=200)),
-                ('base_price', models.DecimalField(decimal_places=2, max_digits=12, null=True)),
-                ('category', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.category')),
-                ('product', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[
+                            ("shopify", "Shopify"),
+                            ("woocommerce", "WooCommerce"),
+                            ("prestashop", "PrestaShop"),
+                            ("comptoir", "Comptoir"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("kind", models.CharField(max_length=16)),
+                ("key", models.CharField(max_length=200)),
+                ("base_price", models.DecimalField(decimal_places=2, max_digits=12, null=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.category",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('shop', 'platform', 'kind', 'key'), name='imports_one_legacy_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("shop", "platform", "kind", "key"), name="imports_one_legacy_key"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PendingImage',
+            name="PendingImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=1000)),
-                ('alt', models.CharField(blank=True, max_length=200)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('status', models.CharField(choices=[('pending', 'To fetch'), ('fetched', 'Fetched'), ('failed', 'Missing')], default='pending', max_length=8)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('image', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='catalog.productimage')),
-                ('job', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='imports.importjob')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=1000)),
+                ("alt", models.CharField(blank=True, max_length=200)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "To fetch"),
+                            ("fetched", "Fetched"),
+                            ("failed", "Missing"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("error", models.CharField(blank=True, max_length=300)),
+                (
+                    "image",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="catalog.productimage",
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="imports.importjob",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.product",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['status', 'job'], name='imports_pending_image')],
+                "indexes": [models.Index(fields=["status", "job"], name="imports_pending_image")],
             },
         ),
     ]
