@@ -307,6 +307,7 @@ class CatalogWriter:
                 by_key.setdefault(key, product_id)
         new, existing = [], []
         seen_skus: dict[str, int] = {}
+        seen_handles: set[str] = set()
         for record in records:
             product_id = by_key.get(record.handle) or next(
                 (by_sku[v.sku] for v in record.variants if v.sku in by_sku), None
@@ -322,8 +323,9 @@ class CatalogWriter:
                         % {"sku": variant.sku},
                     )
                 seen_skus[variant.sku] = record.line
-            if product_id is not None and (
-                product_id > self.watermark or product_id in self.updated_ids
+            if record.handle in seen_handles or (
+                product_id is not None
+                and (product_id > self.watermark or product_id in self.updated_ids)
             ):
                 conflict = Issue(
                     record.line,
@@ -333,6 +335,7 @@ class CatalogWriter:
             if conflict:
                 issues.append(conflict)
                 continue
+            seen_handles.add(record.handle)
             if product_id is None:
                 new.append(record)
             else:
