@@ -192,6 +192,7 @@ def _copy_counts(writer: CatalogWriter, report: ImportReport) -> None:
     report.variants_updated = counts.variants_updated
     report.redirects_created = counts.redirects_created
     report.images_queued = counts.images_queued
+    report.unmatched_urls = counts.not_redirected
 
 
 # --- images, after the import ----------------------------------------------------------------

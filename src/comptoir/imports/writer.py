@@ -73,6 +73,8 @@ COLUMNS = {
 def validate_record(record: ProductRecord, platform: str) -> None:
     """The checks every platform shares; problems are added to ``record.issues``."""
     col = COLUMNS[platform]
+    if record.attach_to_legacy_id:  # a PrestaShop combinations file
+        col = {**col, "sku": "Reference", "price": "Impact on price", "gtin": "EAN13"}
     add = record.issues.append
     named = any(i.column == col["name"] for i in record.issues)
     if not record.attach_to_legacy_id and not record.name.strip() and not named:
@@ -159,7 +161,9 @@ class WriteCounts:
     variants_updated: int = 0
     redirects_created: int = 0
     images_queued: int = 0
-    created_paths: list[str] = field(default_factory=list)
+    # Old addresses of products that are not on sale (draft, archived): a 301 to a page
+    # that answers 404 helps nobody, so they are listed for the merchant instead.
+    not_redirected: list[str] = field(default_factory=list)
 
 
 class CatalogWriter:
@@ -279,6 +283,13 @@ class CatalogWriter:
             self.shop, old_path=old_path, new_path=new_path, source=RedirectSource.IMPORT
         ):
             self.counts.redirects_created += 1
+
+    def _product_redirects(self, record: ProductRecord, new_path: str) -> None:
+        for old in record.old_paths:
+            if record.status == ProductStatus.ACTIVE:
+                self._redirect(old, new_path)
+            elif len(self.counts.not_redirected) < 1000:
+                self.counts.not_redirected.append(old)
 
     # --- writing -------------------------------------------------------------------------
 
@@ -520,8 +531,7 @@ class CatalogWriter:
                         **fields,
                     )
                 )
-            for old in record.old_paths:
-                self._redirect(old, self.product_path(slug[self.language]))
+            self._product_redirects(record, self.product_path(slug[self.language]))
         ProductTranslation.objects.bulk_create(translations)
         self.counts.products_created += len(products)
         self.counts.variants_created += len(all_variants)
@@ -628,8 +638,7 @@ class CatalogWriter:
                 (r.slug for r in translations[product_id] if r.language == self.language), ""
             )
             if slug:
-                for old in record.old_paths:
-                    self._redirect(old, self.product_path(slug))
+                self._product_redirects(record, self.product_path(slug))
             images += [
                 PendingImage(
                     job_id=self.job_id,
