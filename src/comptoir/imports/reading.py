@@ -180,6 +180,8 @@ def restore_cell(value: str) -> str:
 
 SCIENTIFIC_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d+$")
 DECIMAL_RE = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)$")
+# Prices have 12 digits, two after the point; weights in kg are far below this.
+MAX_DECIMAL = Decimal(10) ** 10
 DECIMAL_COMMA_RE = re.compile(r"^-?\d+,\d{1,2}$")
 
 
@@ -209,9 +211,12 @@ def parse_decimal(raw: str, *, warnings: list[str] | None = None) -> Decimal | N
     if not DECIMAL_RE.match(value):
         raise ValueProblem(_("%(value)s is not a number.") % {"value": raw})
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except InvalidOperation:
         raise ValueProblem(_("%(value)s is not a number.") % {"value": raw}) from None
+    if abs(number) >= MAX_DECIMAL:
+        raise ValueProblem(_("%(value)s is too large.") % {"value": raw})
+    return number
 
 
 def parse_int(raw: str) -> int | None:

@@ -127,7 +127,8 @@ def validate_record(record: ProductRecord, platform: str) -> None:
             except ComptoirError as exc:
                 add(Issue(variant.line, col["gtin"], str(exc) + " " + _("It was left out."), True))
                 variant.gtin = ""
-        if variant.weight_grams is not None and variant.weight_grams < 0:
+        if variant.weight_grams is not None and not 0 <= variant.weight_grams <= 2_000_000_000:
+            add(Issue(variant.line, "", _("The weight is out of range."), True))
             variant.weight_grams = None
         key = tuple(make_slug(v, 80) for v in variant.options.values())
         for name in variant.options:
