@@ -149,3 +149,25 @@ class PendingImage(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class NewsletterConsent(models.Model):
+    """A customer's newsletter consent as the old shop recorded it, kept with its origin
+    so that it can be shown as proof. Comptoir has no newsletter yet; whichever app
+    sends one reads this."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="newsletter_consents"
+    )
+    subscribed = models.BooleanField(default=False)
+    source = models.CharField(max_length=16, choices=ImportPlatform.choices)
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "customer"], name="imports_one_consent")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}: {self.subscribed}"

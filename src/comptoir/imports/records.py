@@ -100,3 +100,4 @@ class CustomerRecord:
     last_name: str = ""
     newsletter: bool = False
     addresses: list[AddressRecord] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)

@@ -62,6 +62,8 @@ class ImportReport:
     variants_created: int = 0
     variants_updated: int = 0
     records_rejected: int = 0
+    customers_created: int = 0
+    customers_updated: int = 0
     redirects_created: int = 0
     images_queued: int = 0
     error_count: int = 0
@@ -93,6 +95,7 @@ class ImportReport:
             for name in (
                 "platform", "dry_run", "keep_valid", "rows", "products_created",
                 "products_updated", "variants_created", "variants_updated", "records_rejected",
+                "customers_created", "customers_updated",
                 "redirects_created", "images_queued", "error_count", "warning_count",
                 "rolled_back", "seconds", "unmatched_urls",
             )
