@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Max, ProtectedError, Q
+from django.db import connection, transaction
+from django.db.models import Max, Model, ProtectedError, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,11 +28,13 @@ from comptoir.catalog.models import (
     OptionValue,
     Product,
     ProductImage,
+    ProductKind,
     ProductOption,
     ProductStatus,
     ProductTranslation,
     Tag,
     Variant,
+    VatClass,
 )
 from comptoir.catalog.services import (
     TranslationInput,
@@ -46,8 +48,8 @@ from comptoir.core.exceptions import ComptoirError
 from comptoir.core.money import quantize
 from comptoir.imports.models import LegacyKey, PendingImage
 from comptoir.imports.records import Issue, ProductRecord, VariantRecord
+from comptoir.imports.redirects import RedirectBatch
 from comptoir.seo.models import RedirectSource
-from comptoir.seo.services import add_redirect
 from comptoir.shops.models import Shop
 
 MAX_PRICE = Decimal("9999999999.99")
@@ -68,6 +70,42 @@ COLUMNS = {
                  "stock": "stock_quantity", "gtin": "gtin", "options": "option1_value",
                  "handle": "handle"},
 }  # fmt: skip
+
+
+def insert_rows(
+    model: type[Model],
+    fields: list[str],
+    rows: list[tuple[object, ...]],
+    *,
+    returning: bool = False,
+    ignore_conflicts: bool = False,
+) -> list[int]:
+    """INSERT ``rows`` (values already in database form) into ``model``'s table, a few
+    hundred per statement; with ``returning``, the new primary keys in row order (which
+    both SQLite and PostgreSQL keep, as Django's own bulk_create relies on)."""
+    if not rows:
+        return []
+    qn = connection.ops.quote_name
+    meta = model._meta
+    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, min(500, 30000 // len(fields)))  # SQLite's variable limit
+    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        suffix += f" RETURNING {qn(meta.pk.column)}"
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = (
+                f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "
+                + ", ".join([row_sql] * len(chunk))
+                + suffix
+            )
+            cursor.execute(sql, [value for row in chunk for value in row])
+            if returning:
+                ids += [row[0] for row in cursor.fetchall()]
+    return ids
 
 
 def validate_record(record: ProductRecord, platform: str) -> None:
@@ -181,6 +219,7 @@ class CatalogWriter:
         if self.language not in self.languages:
             self.languages.insert(0, self.language)
         self.counts = WriteCounts()
+        self.redirects = RedirectBatch(shop)
         # Products written by this run have ids above the watermark (or are in
         # ``updated_ids``): meeting one again means the file names it twice.
         self.watermark = Product.objects.filter(shop=shop).aggregate(m=Max("pk"))["m"] or 0
@@ -280,10 +319,7 @@ class CatalogWriter:
         return option_ids, value_ids
 
     def _redirect(self, old_path: str, new_path: str) -> None:
-        if add_redirect(
-            self.shop, old_path=old_path, new_path=new_path, source=RedirectSource.IMPORT
-        ):
-            self.counts.redirects_created += 1
+        self.redirects.add(old_path, new_path, RedirectSource.IMPORT)
 
     def _product_redirects(self, record: ProductRecord, new_path: str) -> None:
         for old in record.old_paths:
@@ -356,6 +392,7 @@ class CatalogWriter:
             self._create(new)
         if existing:
             self._update(existing, by_sku)
+        self.counts.redirects_created += self.redirects.flush()
         return issues
 
     def _attach(self, records: list[ProductRecord], issues: list[Issue]) -> list[ProductRecord]:
@@ -458,84 +495,107 @@ class CatalogWriter:
         }
 
     def _create(self, records: list[ProductRecord]) -> None:
-        now = timezone.now()
-        products, variants_by_product = [], []
+        """New products as plain multi-row INSERTs: building a model instance and
+        preparing each field through the ORM cost more than the database's own work."""
+        ops = connection.ops
+        now = ops.adapt_datetimefield_value(timezone.now())
+        currency = self.shop.currency
+        shop_id = self.shop.pk
+        product_rows, variant_rows = [], []
         for record in records:
             fields = self._product_fields(record)
-            variants = [self._variant(record, v, i) for i, v in enumerate(record.variants)]
-            prices = [v.price for v in variants]
-            products.append(
-                Product(
-                    shop_id=self.shop.pk,
-                    published_at=now if fields["status"] == ProductStatus.ACTIVE else None,
-                    min_price=min(prices),
-                    max_price=max(prices),
-                    in_stock=record.allow_backorder
-                    or any(not v.track_stock or v.stock_quantity > 0 for v in variants),
-                    **fields,
-                )
+            prices = [quantize(v.price or Decimal(0), currency) for v in record.variants]
+            in_stock = record.allow_backorder or any(
+                not v.track_stock or v.stock_quantity > 0 for v in record.variants
             )
-            variants_by_product.append(variants)
-        Product.objects.bulk_create(products)
-        all_variants = []
-        for product, variants in zip(products, variants_by_product, strict=True):
-            for variant in variants:
-                variant.product_id = product.pk
-                all_variants.append(variant)
-        Variant.objects.bulk_create(all_variants)
-        through = Variant.option_values.through
-        links, product_options, tag_links, keys, images = [], [], [], [], []
-        for record, product, variants in zip(records, products, variants_by_product, strict=True):
+            product_rows.append((
+                shop_id, ProductKind.PHYSICAL, fields["status"], fields["category_id"],
+                fields["brand_id"], VatClass.STANDARD, False, fields["allow_backorder"],
+                now if fields["status"] == ProductStatus.ACTIVE else None,
+                min(prices), max(prices), 0, in_stock, now, now,
+            ))  # fmt: skip
+        product_ids = insert_rows(
+            Product,
+            ["shop", "kind", "status", "category", "brand", "vat_class", "is_featured",
+             "allow_backorder", "published_at", "min_price", "max_price", "sales_count",
+             "in_stock", "created_at", "updated_at"],
+            product_rows,
+            returning=True,
+        )  # fmt: skip
+        for record, product_id in zip(records, product_ids, strict=True):
+            for position, data in enumerate(record.variants):
+                compare = data.compare_at_price
+                variant_rows.append((
+                    shop_id, product_id, data.sku, data.gtin,
+                    quantize(data.price or Decimal(0), currency),
+                    quantize(compare, currency) if compare else None,
+                    data.weight_grams, data.track_stock, data.stock_quantity, 0, position,
+                    now, now,
+                ))  # fmt: skip
+        variant_ids = insert_rows(
+            Variant,
+            ["shop", "product", "sku", "gtin", "price", "compare_at_price", "weight_grams",
+             "track_stock", "stock_quantity", "reserved_quantity", "position", "created_at",
+             "updated_at"],
+            variant_rows,
+            returning=True,
+        )  # fmt: skip
+        links, product_options, tag_links, keys, images, translations = [], [], [], [], [], []
+        slugs = self._unique_slugs(records)
+        ids = iter(variant_ids)
+        for record, product_id, slug in zip(records, product_ids, slugs, strict=True):
             seen_options: list[int] = []
-            for data, variant in zip(record.variants, variants, strict=True):
+            skus = []
+            for data in record.variants:
+                variant_id = next(ids)
+                skus.append(data.sku)
                 option_ids, value_ids = self._value_ids(data.options)
-                links += [through(variant_id=variant.pk, optionvalue_id=v) for v in value_ids]
+                links += [(variant_id, v) for v in value_ids]
                 seen_options += [o for o in option_ids if o not in seen_options]
-            product_options += [
-                ProductOption(product_id=product.pk, option_id=o, position=i)
-                for i, o in enumerate(seen_options)
+            product_options += [(product_id, o, i) for i, o in enumerate(seen_options)]
+            tag_links += [(product_id, t) for t in self._tag_ids(record.tags)]
+            keys += [
+                (k.shop_id, k.platform, k.kind, k.key, product_id, k.base_price)
+                for k in self._keys(record, product_id)
             ]
-            tag_links += [
-                Product.tags.through(product_id=product.pk, tag_id=t)
-                for t in self._tag_ids(record.tags)
-            ]
-            keys += self._keys(record, product.pk)
             images += [
-                PendingImage(
-                    job_id=self.job_id,
-                    product_id=product.pk,
-                    url=image.url[:1000],
-                    alt=image.alt[:200],
-                    position=i,
-                )
+                (self.job_id, product_id, image.url[:1000], image.alt[:200], i,
+                 PendingImage.Status.PENDING, "")
                 for i, image in enumerate(record.images)
                 if image.url.startswith(("http://", "https://"))
-            ]
-        through.objects.bulk_create(links)
-        ProductOption.objects.bulk_create(product_options)
-        Product.tags.through.objects.bulk_create(tag_links)
-        LegacyKey.objects.bulk_create(keys, ignore_conflicts=True)
-        self._queue_images(images)
-        slugs = self._unique_slugs(records)
-        translations = []
-        for record, product, variants, slug in zip(
-            records, products, variants_by_product, slugs, strict=True
-        ):
-            fields = self._translation_fields(record, " ".join(v.sku for v in variants))
+            ]  # fmt: skip
+            fields = self._translation_fields(record, " ".join(skus))
             for language in self.languages:
-                translations.append(
-                    ProductTranslation(
-                        product_id=product.pk,
-                        shop_id=self.shop.pk,
-                        language=language,
-                        slug=slug[language],
-                        **fields,
-                    )
-                )
+                translations.append((
+                    product_id, shop_id, language, fields["name"], slug[language],
+                    fields["description"], fields["meta_title"], fields["meta_description"],
+                    fields["search_name"], fields["search_body"],
+                ))  # fmt: skip
             self._product_redirects(record, self.product_path(slug[self.language]))
-        ProductTranslation.objects.bulk_create(translations)
-        self.counts.products_created += len(products)
-        self.counts.variants_created += len(all_variants)
+        through = Variant.option_values.through
+        insert_rows(through, ["variant", "optionvalue"], links)
+        insert_rows(ProductOption, ["product", "option", "position"], product_options)
+        insert_rows(Product.tags.through, ["product", "tag"], tag_links)
+        insert_rows(
+            LegacyKey,
+            ["shop", "platform", "kind", "key", "product", "base_price"],
+            keys,
+            ignore_conflicts=True,
+        )
+        insert_rows(
+            PendingImage,
+            ["job", "product", "url", "alt", "position", "status", "error"],
+            images,
+        )
+        self.counts.images_queued += len(images)
+        insert_rows(
+            ProductTranslation,
+            ["product", "shop", "language", "name", "slug", "description", "meta_title",
+             "meta_description", "search_name", "search_body"],
+            translations,
+        )  # fmt: skip
+        self.counts.products_created += len(product_ids)
+        self.counts.variants_created += len(variant_ids)
 
     def _keys(self, record: ProductRecord, product_id: int) -> list[LegacyKey]:
         base = record.variants[0].price if len(record.variants) == 1 else None
