@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db import connection
+from django.utils import timezone
+
 from comptoir.seo.models import Redirect
 from comptoir.shops.models import Shop
 
@@ -54,13 +57,25 @@ class RedirectBatch:
             ids = targets.pop(old_path, None)
             if ids:
                 Redirect.objects.filter(pk__in=ids).update(new_path=new_path)
-        Redirect.objects.bulk_create(
-            [
-                Redirect(shop=self.shop, old_path=old, new_path=new, source=source)
-                for old, (new, source) in pending.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["shop", "old_path"],
-            update_fields=["new_path", "source"],
-        )
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        qn = connection.ops.quote_name
+        meta = Redirect._meta
+        columns = [meta.get_field(n).column for n in ("shop", "old_path", "new_path", "source")]
+        rows = [
+            (self.shop.pk, old, new, source, 0, now, now) for old, (new, source) in pending.items()
+        ]
+        sql_columns = ", ".join(qn(c) for c in [*columns, "hits", "created_at", "updated_at"])
+        per_statement = 2000
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), per_statement):
+                chunk = rows[start : start + per_statement]
+                cursor.execute(
+                    f"INSERT INTO {qn(meta.db_table)} ({sql_columns}) VALUES "
+                    + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
+                    + f" ON CONFLICT ({qn(columns[0])}, {qn(columns[1])}) DO UPDATE SET "
+                    f"{qn(columns[2])} = excluded.{qn(columns[2])}, "
+                    f"{qn(columns[3])} = excluded.{qn(columns[3])}, "
+                    f"{qn('updated_at')} = excluded.{qn('updated_at')}",
+                    [value for row in chunk for value in row],
+                )
         return len(pending)

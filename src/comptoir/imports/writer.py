@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.db.models import Max, Model, ProtectedError, Q
@@ -53,6 +54,13 @@ from comptoir.seo.models import RedirectSource
 from comptoir.shops.models import Shop
 
 MAX_PRICE = Decimal("9999999999.99")
+
+
+@lru_cache(maxsize=65536)
+def cached_slug(value: str, max_length: int = 200) -> str:
+    """Option values, tags and brands repeat on every other row: slug each once."""
+    return make_slug(value, max_length)
+
 
 # The column each platform names for a field, so that an error points at the right cell.
 COLUMNS = {
@@ -168,7 +176,7 @@ def validate_record(record: ProductRecord, platform: str) -> None:
         if variant.weight_grams is not None and not 0 <= variant.weight_grams <= 2_000_000_000:
             add(Issue(variant.line, "", _("The weight is out of range."), True))
             variant.weight_grams = None
-        key = tuple(make_slug(v, 80) for v in variant.options.values())
+        key = tuple(cached_slug(v, 80) for v in variant.options.values())
         for name in variant.options:
             if name not in names:
                 names.append(name)
@@ -275,7 +283,7 @@ class CatalogWriter:
     def _brand_id(self, name: str) -> int | None:
         if not name:
             return None
-        slug = make_slug(name, 140)
+        slug = cached_slug(name, 140)
         if slug not in self.brand_ids:
             brand, _created = Brand.objects.get_or_create(
                 shop=self.shop, slug=slug, defaults={"name": name[:120]}
@@ -286,7 +294,7 @@ class CatalogWriter:
     def _tag_ids(self, names: list[str]) -> list[int]:
         ids = []
         for name in names:
-            slug = make_slug(name, 100)
+            slug = cached_slug(name, 100)
             if slug not in self.tag_ids:
                 tag, _created = Tag.objects.get_or_create(
                     shop=self.shop, slug=slug, defaults={"name": name[:80]}
@@ -299,14 +307,14 @@ class CatalogWriter:
         """(option ids, value ids) for {name: value}, creating what the shop lacks."""
         option_ids, value_ids = [], []
         for name, value in options.items():
-            code = make_slug(name, 50)
+            code = cached_slug(name, 50)
             if code not in self.options:
                 option, _created = Option.objects.get_or_create(
                     shop=self.shop, code=code, defaults={"labels": {"fr": name, "en": name}}
                 )
                 self.options[code] = (option.pk, {})
             option_id, values = self.options[code]
-            value_code = make_slug(value, 80)
+            value_code = cached_slug(value, 80)
             if value_code not in values:
                 row, _created = OptionValue.objects.get_or_create(
                     option_id=option_id,
@@ -554,10 +562,7 @@ class CatalogWriter:
                 seen_options += [o for o in option_ids if o not in seen_options]
             product_options += [(product_id, o, i) for i, o in enumerate(seen_options)]
             tag_links += [(product_id, t) for t in self._tag_ids(record.tags)]
-            keys += [
-                (k.shop_id, k.platform, k.kind, k.key, product_id, k.base_price)
-                for k in self._keys(record, product_id)
-            ]
+            keys += self._key_rows(record, product_id)
             images += [
                 (self.job_id, product_id, image.url[:1000], image.alt[:200], i,
                  PendingImage.Status.PENDING, "")
@@ -596,6 +601,15 @@ class CatalogWriter:
         )  # fmt: skip
         self.counts.products_created += len(product_ids)
         self.counts.variants_created += len(variant_ids)
+
+    def _key_rows(self, record: ProductRecord, product_id: int) -> list[tuple[object, ...]]:
+        base = record.variants[0].price if len(record.variants) == 1 else None
+        pairs = [("handle", record.handle), *record.legacy_keys]
+        return [
+            (self.shop.pk, self.platform, kind, key[:200], product_id, base)
+            for kind, key in dict.fromkeys(pairs)
+            if key
+        ]
 
     def _keys(self, record: ProductRecord, product_id: int) -> list[LegacyKey]:
         base = record.variants[0].price if len(record.variants) == 1 else None
