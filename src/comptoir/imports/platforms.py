@@ -205,14 +205,14 @@ def parse_woocommerce(csv_file: CsvFile) -> Parsed:
         cells = _Cells(row)
         types = {t.strip().lower() for t in cells.text("Type").split(",")}
         if "grouped" in types or "external" in types:
-            kind = "grouped" if "grouped" in types else "external"
-            yield issue(
-                row,
-                "Type",
-                _("%(name)s is a %(kind)s product, which Comptoir does not sell; it was skipped.")
-                % {"name": cells.text("Name"), "kind": kind},
-                warning=True,
+            message = (
+                _("%(name)s is a grouped product, which Comptoir does not sell; it was skipped.")
+                if "grouped" in types
+                else _(
+                    "%(name)s is an external product, which Comptoir does not sell; it was skipped."
+                )
             )
+            yield issue(row, "Type", message % {"name": cells.text("Name")}, warning=True)
             continue
         if "variation" in types:
             parent = cells.text("Parent")
