@@ -182,3 +182,36 @@ def test_a_binary_file_is_a_clean_error(shop):
     assert report.issues == [
         Issue(line=0, column="", message="This is not a CSV file: it contains binary data.")
     ]
+
+
+def test_a_cell_that_is_not_utf8_far_into_the_file_is_reported_where_it_is(shop):
+    # Given 2,000 good rows (past the 64 kB the encoding is guessed from), then a byte of
+    # Windows-1252 that is not UTF-8
+    rows = [our_row(f"p{n}", f"SKU-{n}") for n in range(2000)]
+    good = csv_text(OURS, *rows).encode()
+    assert len(good) > 64 * 1024
+    data = good + "bad,Caf\xe9,,,,,B-1,,1,,1,,,\n".encode("cp1252")
+    # When all or nothing: nothing is written and the line and column are named
+    report = run(shop, data, "comptoir")
+    assert report.rolled_back is True
+    assert [(i.line, i.column, i.message) for i in report.issues] == [
+        (2002, "name", "This cell is not valid utf-8 text.")
+    ]
+    assert Product.objects.count() == 0
+    # When keeping the valid rows: every other row is written, batch by batch
+    kept = run(shop, data, "comptoir", keep_valid=True, batch_size=500)
+    assert (kept.rolled_back, kept.products_created) == (False, 2000)
+    assert Product.objects.count() == 2000
+
+
+def test_nul_bytes_are_refused_at_the_start_and_dropped_from_a_later_cell(shop):
+    # A NUL in the first 4 kB says "binary file": the file is refused as a whole
+    early = csv_text(OURS, our_row("mug", "MUG-1", description="a\x00b"))
+    assert run(shop, early, "comptoir").rolled_back is True
+    # Further down it is a stray byte in one cell (PostgreSQL cannot store it): dropped
+    rows = [our_row(f"p{n}", f"S-{n}") for n in range(200)]
+    late = csv_text(OURS, *rows, our_row("mug", "MUG-1", description="a\x00b"))
+    report = run(shop, late, "comptoir")
+    assert (report.error_count, report.products_created) == (0, 201)
+    mug = ProductTranslation.objects.get(product__variants__sku="MUG-1", language="fr")
+    assert mug.description == "ab"

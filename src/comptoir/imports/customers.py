@@ -81,7 +81,7 @@ def _customer(
         last_name=cell("last_name")[:150],
         newsletter=cell("newsletter").lower() in ("1", "yes", "true", "subscribed", "oui"),
     )
-    record_issues: list[Issue] = []
+    record_issues = [issue(row, column, text) for column, text in row.problems]
     try:
         validate_email(email)
     except ValidationError:

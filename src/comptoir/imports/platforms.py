@@ -43,7 +43,7 @@ class _Cells:
 
     def __init__(self, row: Row) -> None:
         self.row = row
-        self.issues: list[Issue] = []
+        self.issues: list[Issue] = [issue(row, column, text) for column, text in row.problems]
 
     def text(self, column: str) -> str:
         return self.row.get(column)

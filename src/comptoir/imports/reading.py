@@ -88,6 +88,9 @@ def open_text(stream: IO[bytes]) -> tuple[io.TextIOWrapper, str, str]:
         io.BufferedReader(_Replay(head, stream), buffer_size=SAMPLE_BYTES),
         encoding=encoding,
         newline="",
+        # A byte that is not UTF-8 further down is kept as a marker, so that the row and
+        # column holding it are reported instead of the whole file failing.
+        errors="surrogateescape",
     )
     return text, encoding, delimiter
 
@@ -99,6 +102,7 @@ class Row:
     line: int
     cells: dict[str, str]
     extra: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
 
     def get(self, column: str) -> str:
         return self.cells.get(column, "").strip()
@@ -147,14 +151,38 @@ def read_csv(stream: IO[bytes], *, unneutralise: bool = False) -> CsvFile:
             last_line = reader.line_num
             if not any(value.strip() for value in values):
                 continue
+            # A NUL byte means nothing in a CSV cell and PostgreSQL cannot store one.
+            values = [value.replace("\x00", "") if "\x00" in value else value for value in values]
             if unneutralise:
                 values = [restore_cell(value) for value in values]
+            problems = []
+            try:
+                "".join(values).encode("utf-8")
+            except UnicodeEncodeError:
+                values, problems = _undecodable(header, values, encoding)
             cells = dict(zip(header, values, strict=False))
             # Trailing empty cells beyond the header (PrestaShop writes one) are no data.
             extra = [value for value in values[len(header) :] if value.strip()]
-            yield Row(line=line, cells=cells, extra=extra)
+            yield Row(line=line, cells=cells, extra=extra, problems=problems)
 
     return CsvFile(header=header, rows=rows(), encoding=encoding, delimiter=delimiter)
+
+
+def _undecodable(
+    header: list[str], values: list[str], encoding: str
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Cells holding bytes that are not ``encoding``: replaced by U+FFFD and reported."""
+    cleaned, problems = [], []
+    for index, value in enumerate(values):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            column = header[index] if index < len(header) else str(index + 1)
+            message = _("This cell is not valid %(encoding)s text.") % {"encoding": encoding}
+            problems.append((column, message))
+        cleaned.append(value)
+    return cleaned, problems
 
 
 # --- cells written by our exports -----------------------------------------------------------

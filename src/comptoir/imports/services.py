@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
 
 from django.core.files.base import File
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -139,14 +140,35 @@ def import_products(
                 Platform.WOOCOMMERCE: parse_woocommerce,
                 Platform.COMPTOIR: parse_comptoir,
             }[platform](csv_file)
-        with transaction.atomic():
+        # All or nothing, and every dry run, is one transaction. Keeping the valid rows
+        # commits batch by batch instead: a long import then neither holds SQLite's write
+        # lock (and the shop's checkouts) for its whole length nor hides its progress.
+        per_batch = keep_valid and not dry_run
+        with nullcontext() if per_batch else transaction.atomic():
             writer = CatalogWriter(shop, platform=platform, job_id=job_id)
             batch: list[ProductRecord] = []
 
             def flush() -> None:
                 # Once an error dooms an all-or-nothing import, the rest is only checked.
                 if batch and (keep_valid or dry_run or not report.error_count):
-                    for issue in writer.write(batch):
+                    try:
+                        with transaction.atomic():
+                            issues = writer.write(batch)
+                    except DatabaseError as exc:
+                        # What the checks did not foresee costs this batch, not the file.
+                        writer.load_caches()
+                        issues = [
+                            Issue(
+                                line=batch[0].line,
+                                column="",
+                                message=_(
+                                    "Lines %(first)s to %(last)s could not be written: %(error)s"
+                                )
+                                % {"first": batch[0].line, "last": batch[-1].line, "error": exc},
+                            )
+                        ]
+                        report.records_rejected += len(batch) - 1
+                    for issue in issues:
                         report.add(issue)
                         report.records_rejected += 1
                 batch.clear()
@@ -182,7 +204,8 @@ def import_products(
         pass
     except FileError as exc:
         report.add(Issue(line=0, column="", message=str(exc)))
-        report.rolled_back = True
+        # Keeping the valid rows, the batches before the unreadable line stay written.
+        report.rolled_back = not (keep_valid and not dry_run)
     report.seconds = round(time.monotonic() - started, 3)
     return report
 

@@ -227,20 +227,26 @@ class CatalogWriter:
         if self.language not in self.languages:
             self.languages.insert(0, self.language)
         self.counts = WriteCounts()
-        self.redirects = RedirectBatch(shop)
         # Products written by this run have ids above the watermark (or are in
         # ``updated_ids``): meeting one again means the file names it twice.
         self.watermark = Product.objects.filter(shop=shop).aggregate(m=Max("pk"))["m"] or 0
         self.updated_ids: set[int] = set()
+        self.load_caches()
+        with translation.override(self.language):
+            self.product_prefix = reverse("storefront:product", kwargs={"slug": "x"})[:-2]
+            self.category_prefix = reverse("storefront:category", kwargs={"slug": "x"})[:-2]
+
+    def load_caches(self) -> None:
+        """The shop's categories, brands, tags and options by key, as the database has
+        them (again after a batch was rolled back)."""
+        shop = self.shop
         self.category_ids: dict[tuple[str, ...], int] = {}
         self.brand_ids = dict(Brand.objects.filter(shop=shop).values_list("slug", "pk"))
         self.tag_ids = dict(Tag.objects.filter(shop=shop).values_list("slug", "pk"))
         self.options: dict[str, tuple[int, dict[str, int]]] = {}
         for option in Option.objects.filter(shop=shop).prefetch_related("values"):
             self.options[option.code] = (option.pk, {v.code: v.pk for v in option.values.all()})
-        with translation.override(self.language):
-            self.product_prefix = reverse("storefront:product", kwargs={"slug": "x"})[:-2]
-            self.category_prefix = reverse("storefront:category", kwargs={"slug": "x"})[:-2]
+        self.redirects = RedirectBatch(shop)
 
     # --- lookups -------------------------------------------------------------------------
 
