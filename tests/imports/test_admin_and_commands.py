@@ -122,3 +122,27 @@ def test_export_then_import_urls_commands(shop, tmp_path):
     out = io.StringIO()
     call_command("import_urls", str(urls), stdout=out)
     assert "created 1 redirects, 1 without a target" in out.getvalue()
+
+
+def test_an_old_url_list_uploaded_in_the_back_office(
+    client, shop, merchant, django_capture_on_commit_callbacks
+):
+    from comptoir.seo.models import Redirect
+    from tests.imports.conftest import run
+
+    run(shop, csv_text(OURS, our_row("mug", "MUG-1")), "comptoir")
+    client.force_login(merchant)
+    listing = "https://old.example/products/mug\nhttps://old.example/pages/faq\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/admin/imports/importjob/add/",
+            {"shop": shop.pk, "kind": "urls", "platform": "",
+             "file": SimpleUploadedFile("urls.txt", listing.encode(), "text/plain")},
+        )  # fmt: skip
+    run_queued_tasks()
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.DONE
+    assert job.report["unmatched_urls"] == ["https://old.example/pages/faq"]
+    assert Redirect.objects.get(old_path="/products/mug").new_path == "/fr/produit/mug/"
+    page = client.get(f"/admin/imports/importjob/{job.pk}/change/").content.decode()
+    assert "https://old.example/pages/faq" in page

@@ -217,3 +217,11 @@ def test_the_orders_export_has_one_row_per_line_and_neutralises_formulas(shop):
     assert line[header.index("shipping_name")].startswith("'@Jeanne")
     assert (line[header.index("sku")], line[header.index("quantity")]) == ("MUG-1", "2")
     assert line[header.index("unit_price")] == "12.00"
+
+
+def test_a_sitemap_index_asks_for_its_sitemaps(shop):
+    report = import_urls(shop, sample("sitemaps/sitemap_index.xml").open("rb"))
+    assert report.rolled_back is True
+    assert report.issues[0].message == (
+        "This is a sitemap index: upload the sitemaps it lists, one by one."
+    )

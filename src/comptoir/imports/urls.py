@@ -67,9 +67,16 @@ def read_urls(stream: IO[bytes]) -> Iterator[str]:
         try:
             # expat (2.4.1 and later) caps entity expansion and never fetches external
             # entities, which is what defusedxml guards against.
-            events = ET.iterparse(stream_with_head, events=("end",))  # noqa: S314
-            for _event, element in events:
-                if element.tag.rsplit("}", 1)[-1] == "loc" and element.text:
+            events = ET.iterparse(stream_with_head, events=("start", "end"))  # noqa: S314
+            for event, element in events:
+                name = element.tag.rsplit("}", 1)[-1]
+                if event == "start":
+                    if name == "sitemapindex":
+                        raise ValueError(
+                            _("This is a sitemap index: upload the sitemaps it lists, one by one.")
+                        )
+                    continue
+                if name == "loc" and element.text:
                     yield element.text.strip()
                 element.clear()
         except ET.ParseError as exc:
