@@ -92,3 +92,24 @@ def test_a_customer_file_without_an_email_column_is_refused(shop):
     report = run(shop, "name,city\nA,B\n", "comptoir")
     assert [(i.line, i.column) for i in report.issues] == [(1, "Email")]
     assert report.rolled_back is True
+
+
+def test_the_customers_export_reads_back_unchanged(shop):
+    from comptoir.imports.exports import export_customers_csv
+
+    data = csv_text(
+        SHOPIFY,
+        ["=Jeanne", "Martin", "jeanne@example.org", "yes", "", "12 rue des Lilas", "", "Lyon",
+         "", "FR", "69003", "+33 6 12 34 56 78", "120.00", "vip"],
+    )  # fmt: skip
+    run(shop, data, "shopify")
+    out = io.StringIO()
+    assert export_customers_csv(shop, out) == 1
+    text = out.getvalue()
+    assert text.splitlines()[1].startswith("jeanne@example.org,'=Jeanne,Martin,1,")
+    report = run(shop, text, "comptoir")
+    assert (report.customers_created, report.customers_updated, report.error_count) == (0, 1, 0)
+    user = get_user_model().objects.get()
+    assert user.first_name == "=Jeanne"
+    assert Address.objects.count() == 1
+    assert NewsletterConsent.objects.get().subscribed is True

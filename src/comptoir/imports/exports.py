@@ -154,3 +154,52 @@ def export_orders_csv(shop: Shop, out: IO[str]) -> int:
         writer.writerow(row)
         count += 1
     return count
+
+
+CUSTOMER_COLUMNS = [
+    "email", "first_name", "last_name", "newsletter", "company", "line1", "line2",
+    "postal_code", "city", "country", "phone",
+]  # fmt: skip
+
+
+def customer_rows(shop: Shop) -> Iterator[list[str]]:
+    """One row per customer with their default address, in the format
+    ``import_customers --platform comptoir`` reads."""
+    from django.contrib.auth import get_user_model
+
+    from comptoir.customers.models import Address
+    from comptoir.imports.models import NewsletterConsent
+
+    consents = dict(
+        NewsletterConsent.objects.filter(shop=shop).values_list("customer_id", "subscribed")
+    )
+    users = (
+        get_user_model()
+        .objects.filter(is_staff=False)
+        .prefetch_related(
+            Prefetch("addresses", queryset=Address.objects.order_by("-is_default", "pk"))
+        )
+        .order_by("pk")
+    )
+    for user in users.iterator(chunk_size=CHUNK):
+        if not user.email:
+            continue
+        address = next(iter(user.addresses.all()), None)
+        values = {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "newsletter": consents.get(user.pk, False),
+            **(address.as_dict() if address else {}),
+        }
+        yield [_text(values.get(column)) for column in CUSTOMER_COLUMNS]
+
+
+def export_customers_csv(shop: Shop, out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CUSTOMER_COLUMNS)
+    count = 0
+    for row in customer_rows(shop):
+        writer.writerow(row)
+        count += 1
+    return count
