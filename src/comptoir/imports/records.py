@@ -72,6 +72,9 @@ class ProductRecord:
     # For a file that only adds variants to products of an earlier file (PrestaShop
     # combinations): the legacy product id those variants belong to.
     attach_to_legacy_id: str = ""
+    # Set when the record stands for a product already in the catalog whose category stays.
+    existing_category_id: int | None = None
+    keep_category: bool = False
     issues: list[Issue] = field(default_factory=list)
 
     @property

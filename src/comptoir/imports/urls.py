@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -24,6 +24,7 @@ from comptoir.seo.services import add_redirect
 from comptoir.shops.models import Shop
 
 MAX_URLS = 1_000_000
+MAX_LISTED = 10_000
 
 # PrestaShop 1.6 /{category}/{id}-{rewrite}.html (optionally -{ean13}); 1.7 and 8
 # /{category}/{id}-{id_product_attribute}-{rewrite}.html; 9 /{id}-{rewrite}.html.
@@ -42,18 +43,19 @@ LANGUAGE_PREFIX = re.compile(r"^/[a-z]{2}(?:-[a-z]{2})?(?=/)")
 class UrlReport:
     read: int = 0
     redirects_created: int = 0
-    unmatched: list[str] | None = None
+    unmatched: list[str] = field(default_factory=list)  # the first MAX_LISTED
+    unmatched_count: int = 0
     rolled_back: bool = False
     rows: int = 0
-    issues: list[Issue] | None = None
+    issues: list[Issue] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "rows": self.read,
             "redirects_created": self.redirects_created,
-            "unmatched_urls": (self.unmatched or [])[:1000],
-            "unmatched_count": len(self.unmatched or []),
-            "issues": [i.as_dict() for i in self.issues or []],
+            "unmatched_urls": self.unmatched[:1000],
+            "unmatched_count": self.unmatched_count,
+            "issues": [i.as_dict() for i in self.issues],
             "rolled_back": self.rolled_back,
         }
 
@@ -183,20 +185,24 @@ class Resolver:
 def import_urls(shop: Shop, stream: IO[bytes], *, dry_run: bool = False) -> UrlReport:
     """A 301 for every old address that names an imported product or category; the
     others are listed in the report for the merchant to redirect by hand."""
-    report = UrlReport(unmatched=[], issues=[])
+    report = UrlReport()
     resolver = Resolver(shop)
     try:
         with transaction.atomic():
             for url in read_urls(stream):
                 report.read += 1
                 if report.read > MAX_URLS:
+                    message = _("Only the first %(count)s addresses were read.")
+                    report.issues.append(Issue(0, "", message % {"count": MAX_URLS}, True))
                     break
                 path = old_path(url)
                 if path in ("", "/"):
                     continue
                 target = resolver.resolve(path)
                 if target is None:
-                    report.unmatched.append(url)  # type: ignore[union-attr]
+                    report.unmatched_count += 1
+                    if len(report.unmatched) < MAX_LISTED:
+                        report.unmatched.append(url)
                     continue
                 if target != path and (
                     dry_run
@@ -208,7 +214,7 @@ def import_urls(shop: Shop, stream: IO[bytes], *, dry_run: bool = False) -> UrlR
             if dry_run:
                 transaction.set_rollback(True)
     except ValueError as exc:
-        report.issues.append(Issue(line=0, column="", message=str(exc)))  # type: ignore[union-attr]
+        report.issues.append(Issue(line=0, column="", message=str(exc)))
         report.rolled_back = True
     report.rows = report.read
     return report

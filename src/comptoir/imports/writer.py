@@ -469,8 +469,8 @@ class CatalogWriter:
             record.meta_title = translation_row.meta_title if translation_row else ""
             record.meta_description = translation_row.meta_description if translation_row else ""
             record.brand = key.product.brand.name if key.product.brand else ""
-            record.keep_category = True  # type: ignore[attr-defined]
-            record.category_id = key.product.category_id  # type: ignore[attr-defined]
+            record.keep_category = True
+            record.existing_category_id = key.product.category_id
             attached.append(record)
         return attached
 
@@ -491,13 +491,12 @@ class CatalogWriter:
         )
 
     def _product_fields(self, record: ProductRecord) -> dict[str, object]:
-        category_id = (
-            record.category_id  # type: ignore[attr-defined]
-            if getattr(record, "keep_category", False)
-            else self._category_id(record.category_path)
-            if record.category_path
-            else None
-        )
+        if record.keep_category:
+            category_id = record.existing_category_id
+        elif record.category_path:
+            category_id = self._category_id(record.category_path)
+        else:
+            category_id = None
         status = record.status if record.status in ProductStatus.values else ProductStatus.DRAFT
         return {
             "status": status,

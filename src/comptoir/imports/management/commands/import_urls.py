@@ -25,14 +25,14 @@ class Command(BaseCommand):
                 report = import_urls(shop, stream, dry_run=options["dry_run"])
         except OSError as exc:
             raise CommandError(str(exc)) from None
-        for issue in report.issues or []:
+        for issue in report.issues:
             self.stdout.write(f"error: {issue.message}")
-        for url in report.unmatched or []:
+        for url in report.unmatched:
             self.stdout.write(f"no target: {url}")
         verb = "would create" if options["dry_run"] else "created"
         self.stdout.write(
             f"{report.read} addresses: {verb} {report.redirects_created} redirects, "
-            f"{len(report.unmatched or [])} without a target"
+            f"{report.unmatched_count} without a target"
         )
         if report.rolled_back:
             raise CommandError("The file could not be read.")
