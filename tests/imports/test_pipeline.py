@@ -215,3 +215,18 @@ def test_nul_bytes_are_refused_at_the_start_and_dropped_from_a_later_cell(shop):
     assert (report.error_count, report.products_created) == (0, 201)
     mug = ProductTranslation.objects.get(product__variants__sku="MUG-1", language="fr")
     assert mug.description == "ab"
+
+
+@pytest.mark.postgres
+def test_a_batch_the_database_refuses_is_reported_and_the_others_kept(shop):
+    # Given a product whose old address is longer than a redirect can hold (PostgreSQL
+    # enforces the column's length; SQLite does not)
+    header = ["Handle", "Title", "Variant SKU", "Variant Price"]
+    long_handle = "h" * 1200
+    data = csv_text(header, ["mug", "Mug", "MUG-1", "5"], [long_handle, "Long", "L-1", "5"])
+    # When the valid rows are kept, one product per batch
+    report = run(shop, data, "shopify", keep_valid=True, batch_size=1)
+    # Then the refused batch is an error on its line and the other product is imported
+    assert [(i.line, i.column) for i in report.issues] == [(3, "")]
+    assert report.issues[0].message.startswith("Lines 3 to 3 could not be written")
+    assert list(Variant.objects.values_list("sku", flat=True)) == ["MUG-1"]
