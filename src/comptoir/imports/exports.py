@@ -1,0 +1,205 @@
+"""CSV exports: the catalog in our own format (which ``import_products --platform
+comptoir`` reads back unchanged) and the orders, one row per order line.
+
+Text cells that a spreadsheet would run as a formula (= + - @, tab, carriage return) are
+written with a leading apostrophe; our importer removes it again.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import IO
+
+from django.db.models import Prefetch
+
+from comptoir.catalog.models import Product, ProductImage, ProductTranslation, Variant
+from comptoir.imports.platforms import COMPTOIR_COLUMNS
+from comptoir.imports.reading import neutralise_cell
+from comptoir.shops.models import Shop
+
+ORDER_COLUMNS = [
+    "number", "created_at", "status", "email", "currency", "total", "total_vat",
+    "shipping_amount", "discount_code", "shipping_country", "shipping_name", "sku",
+    "product_name", "variant_label", "quantity", "unit_price", "line_amount", "vat_rate",
+]  # fmt: skip
+CHUNK = 1000
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, str):
+        return neutralise_cell(value)
+    return str(value)
+
+
+def product_rows(shop: Shop) -> Iterator[list[str]]:
+    """One row per variant, in our import format, streamed a chunk of products at a time."""
+    language = shop.default_language
+    products = (
+        Product.objects.filter(shop=shop)
+        .select_related("brand")
+        .prefetch_related(
+            Prefetch("translations", queryset=ProductTranslation.objects.filter(language=language)),
+            Prefetch(
+                "variants",
+                queryset=Variant.objects.prefetch_related("option_values__option").order_by(
+                    "position", "pk"
+                ),
+            ),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk")),
+            "tags",
+        )
+        .order_by("pk")
+    )
+    categories = _category_paths(shop, language)
+    for product in products.iterator(chunk_size=CHUNK):
+        translation = next(iter(product.translations.all()), None)
+        if translation is None:
+            continue
+        images = " ".join(i.source_url for i in product.images.all() if i.source_url)
+        common = {
+            "handle": translation.slug,
+            "status": product.status,
+            "name": translation.name,
+            "description": translation.description,
+            "meta_title": translation.meta_title,
+            "meta_description": translation.meta_description,
+            "category": categories.get(product.category_id, ""),
+            "brand": product.brand.name if product.brand else "",
+            "tags": ", ".join(t.name for t in product.tags.all()),
+            "allow_backorder": product.allow_backorder,
+            "images": images,
+        }
+        for variant in product.variants.all():
+            row = dict(common)
+            row.update(
+                sku=variant.sku,
+                gtin=variant.gtin,
+                price=variant.price,
+                compare_at_price=variant.compare_at_price,
+                weight_grams=variant.weight_grams,
+                track_stock=variant.track_stock,
+                stock_quantity=variant.stock_quantity,
+            )
+            values = sorted(variant.option_values.all(), key=lambda v: v.option.position)
+            for n, value in enumerate(values[:3], start=1):
+                row[f"option{n}_name"] = value.option.label
+                row[f"option{n}_value"] = value.label
+            yield [_text(row.get(column)) for column in COMPTOIR_COLUMNS]
+
+
+def _category_paths(shop: Shop, language: str) -> dict[int, str]:
+    from comptoir.catalog.models import Category
+
+    names: dict[int, str] = {}
+    paths: dict[int, str] = {}
+    for category in Category.objects.filter(shop=shop).prefetch_related("translations"):
+        translation = category.translation(language)
+        names[category.pk] = translation.name if translation else str(category.pk)
+        paths[category.pk] = category.path
+    return {
+        pk: " > ".join(names.get(int(part), "") for part in path.strip("/").split("/") if part)
+        for pk, path in paths.items()
+    }
+
+
+def export_products_csv(shop: Shop, out: IO[str]) -> int:
+    """Write the catalog of ``shop`` to ``out``; returns the number of rows written."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COMPTOIR_COLUMNS)
+    count = 0
+    for row in product_rows(shop):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def order_rows(shop: Shop) -> Iterator[list[str]]:
+    from comptoir.orders.models import Order
+
+    orders = Order.objects.filter(shop=shop).prefetch_related("lines").order_by("number")
+    for order in orders.iterator(chunk_size=CHUNK):
+        address = order.shipping_address or {}
+        name = f"{address.get('first_name', '')} {address.get('last_name', '')}".strip()
+        head = [
+            order.number, order.created_at.isoformat(), order.status, order.email,
+            order.currency, order.total, order.total_vat, order.shipping_amount,
+            order.discount_code, order.shipping_country, name,
+        ]  # fmt: skip
+        for line in order.lines.all():
+            yield [
+                _text(value)
+                for value in [
+                    *head,
+                    line.sku,
+                    line.product_name,
+                    line.variant_label,
+                    line.quantity,
+                    line.unit_price,
+                    line.amount,
+                    line.vat_rate,
+                ]  # fmt: skip
+            ]
+
+
+def export_orders_csv(shop: Shop, out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(ORDER_COLUMNS)
+    count = 0
+    for row in order_rows(shop):
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+CUSTOMER_COLUMNS = [
+    "email", "first_name", "last_name", "newsletter", "company", "line1", "line2",
+    "postal_code", "city", "country", "phone",
+]  # fmt: skip
+
+
+def customer_rows(shop: Shop) -> Iterator[list[str]]:
+    """One row per customer with their default address, in the format
+    ``import_customers --platform comptoir`` reads."""
+    from django.contrib.auth import get_user_model
+
+    from comptoir.customers.models import Address
+    from comptoir.imports.models import NewsletterConsent
+
+    consents = dict(
+        NewsletterConsent.objects.filter(shop=shop).values_list("customer_id", "subscribed")
+    )
+    users = (
+        get_user_model()
+        .objects.filter(is_staff=False)
+        .prefetch_related(
+            Prefetch("addresses", queryset=Address.objects.order_by("-is_default", "pk"))
+        )
+        .order_by("pk")
+    )
+    for user in users.iterator(chunk_size=CHUNK):
+        if not user.email:
+            continue
+        address = next(iter(user.addresses.all()), None)
+        values = {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "newsletter": consents.get(user.pk, False),
+            **(address.as_dict() if address else {}),
+        }
+        yield [_text(values.get(column)) for column in CUSTOMER_COLUMNS]
+
+
+def export_customers_csv(shop: Shop, out: IO[str]) -> int:
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CUSTOMER_COLUMNS)
+    count = 0
+    for row in customer_rows(shop):
+        writer.writerow(row)
+        count += 1
+    return count
