@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 
 from comptoir.core.periodic import JOBS
 from comptoir.fulfillment import mailbox
@@ -236,3 +237,14 @@ def test_a_server_that_is_down_leaves_everything_for_the_next_poll(shop):
 def test_the_mailbox_is_read_by_a_periodic_job():
     job = next(j for j in JOBS if j.name == "fulfillment.read_provider_mailboxes")
     assert job.task == "comptoir.fulfillment.tasks.read_provider_mailboxes"
+
+
+def test_a_mailbox_without_an_expected_sender_is_refused_by_the_form(shop):
+    route = mail_route(shop, 143, imap_sender="")
+    with pytest.raises(ValidationError) as refused:
+        route.full_clean()
+    assert refused.value.message_dict == {
+        "imap_sender": ["Required to read confirmations from a mailbox."]
+    }
+    route.imap_sender = SENDER
+    route.full_clean()

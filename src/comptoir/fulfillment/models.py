@@ -7,6 +7,7 @@ default route. A paid order becomes one shipment per route it touches.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -106,6 +107,13 @@ class FulfillmentRoute(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Without it every email would be refused: say so now, not in the inbox later.
+        if self.imap_host and not self.imap_sender:
+            raise ValidationError(
+                {"imap_sender": _("Required to read confirmations from a mailbox.")}
+            )
 
 
 class Supplier(TimeStampedModel):
