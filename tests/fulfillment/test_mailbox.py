@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 
 from comptoir.core.periodic import JOBS
-from comptoir.fulfillment import mailbox
+from comptoir.fulfillment import files, mailbox
 from comptoir.fulfillment.models import ReceivedMessage, Shipment
 from comptoir.inbox.models import InboxItem
 from tests.fulfillment.helpers import paid_order, stocked, warehouse
@@ -248,3 +248,43 @@ def test_a_mailbox_without_an_expected_sender_is_refused_by_the_form(shop):
     }
     route.imap_sender = SENDER
     route.full_clean()
+
+
+def test_an_email_that_fails_midway_stays_unseen_and_the_next_one_applies(
+    shop, server, monkeypatch
+):
+    # Given two emails; applying the first one's file fails (a bug, the database away)
+    mail_route(shop, server.port)
+    order = paid_order(shop, [(stocked(shop, "TEA"), 1)], "a@example.org")
+    shipment = Shipment.objects.get(order=order)
+    server.mailbox.add(
+        provider_email(
+            sender=SENDER, attachments={"broken.csv": "x"}, message_id="<m1@logisti.example>"
+        )
+    )
+    server.mailbox.add(
+        provider_email(
+            sender=SENDER,
+            attachments={"c.csv": f"shipment_id;carrier;tracking_number\n{shipment.key};DPD;D9\n"},
+            message_id="<m2@logisti.example>",
+        )
+    )
+    real_apply = files.apply_file
+
+    def failing(route, name, content, *, channel):
+        if name == "broken.csv":
+            raise RuntimeError("database went away")
+        return real_apply(route, name, content, channel=channel)
+
+    monkeypatch.setattr(files, "apply_file", failing)
+
+    # When the mailbox is read
+    assert mailbox.read_all() == 1
+
+    # Then the first stays unseen and unrecorded, for the next poll; the second applied
+    assert server.mailbox.seen() == [2]
+    assert list(
+        ReceivedMessage.objects.filter(kind="email").values_list("dedupe_key", flat=True)
+    ) == ["email:<m2@logisti.example>"]
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.tracking_number) == ("shipped", "D9")

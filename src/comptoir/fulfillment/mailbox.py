@@ -53,15 +53,24 @@ def read_mailbox(route: FulfillmentRoute) -> int:
         if status != "OK":
             raise imaplib.IMAP4.error(f"search failed: {data!r}")
         uids = data[0].split() if data and data[0] else []
+        handled = 0
         for uid in uids:
             raw = fetch(client, uid)
             if raw is None:
                 continue
-            receive_email(route, raw)
+            try:
+                receive_email(route, raw)
+            except (OSError, imaplib.IMAP4.error):
+                raise  # the connection is gone: the rest waits for the next poll
+            except Exception:
+                # Left unseen for the next poll; the messages after it still count.
+                log.exception("email %s of route %s could not be applied", uid, route.pk)
+                continue
             # Only now: a crash before this line leaves the message for the next poll,
             # where its recorded Message-ID makes it a no-op.
             client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
-        return len(uids)
+            handled += 1
+        return handled
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
