@@ -65,6 +65,11 @@ JOBS = [
         "comptoir.fulfillment.tasks.pick_up_provider_files",
     ),
     Job(
+        "fulfillment.read_provider_mailboxes",
+        timedelta(minutes=5),
+        "comptoir.fulfillment.tasks.read_provider_mailboxes",
+    ),
+    Job(
         "fulfillment.deliver_overdue",
         timedelta(hours=1),
         "comptoir.fulfillment.tasks.deliver_overdue",

@@ -141,6 +141,20 @@ class FulfillmentRouteAdmin(admin.ModelAdmin):
             },
         ),
         (
+            gettext_lazy("Confirmations by email (IMAP)"),
+            {
+                "fields": [
+                    "imap_host",
+                    "imap_port",
+                    "imap_ssl",
+                    "imap_username",
+                    "imap_password",
+                    "imap_folder",
+                    "imap_sender",
+                ]
+            },
+        ),
+        (
             gettext_lazy("Schedule"),
             {
                 "fields": [

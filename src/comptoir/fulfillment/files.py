@@ -15,13 +15,19 @@ def pick_up_files(route: FulfillmentRoute) -> list[str]:
     ``stock*.csv`` is a stock snapshot; any other CSV holds shipment confirmations."""
     files = sftp.fetch(route)
     for name, content in files:
-        if name.lower().startswith("stock"):
-            stock.import_stock_file(route, content, name=name, channel=Channel.SFTP)
-        else:
-            confirmations.receive_csv(route, content, channel=Channel.SFTP, name=name)
+        apply_file(route, name, content, channel=Channel.SFTP)
     names = [name for name, _content in files]
     sftp.archive(route, names)
     return names
+
+
+def apply_file(route: FulfillmentRoute, name: str, content: bytes, *, channel: str) -> None:
+    """One provider file, however it came (SFTP, email attachment): a file named
+    ``stock*.csv`` is a stock snapshot; any other CSV holds shipment confirmations."""
+    if name.lower().startswith("stock"):
+        stock.import_stock_file(route, content, name=name, channel=channel)
+    else:
+        confirmations.receive_csv(route, content, channel=channel, name=name)
 
 
 def pick_up_all() -> int:

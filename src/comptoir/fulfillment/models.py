@@ -7,6 +7,7 @@ default route. A paid order becomes one shipment per route it touches.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +63,19 @@ class FulfillmentRoute(TimeStampedModel):
     )
     sftp_outbox = models.CharField(_("SFTP folder for orders"), max_length=200, default="in")
     sftp_inbox = models.CharField(_("SFTP folder for confirmations"), max_length=200, default="out")
+    # The mailbox where the provider emails its confirmation and stock CSV files (read over
+    # IMAP, whatever the route sends orders by). Only mail from imap_sender is applied.
+    imap_host = models.CharField(_("IMAP host"), max_length=200, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_ssl = models.BooleanField(_("IMAP over TLS"), default=True)
+    imap_username = models.CharField(_("IMAP user"), max_length=120, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=200, blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=200, default="INBOX")
+    imap_sender = models.EmailField(
+        _("expected sender"),
+        blank=True,
+        help_text=_("Confirmation emails from any other address are refused."),
+    )
     batch_every_minutes = models.PositiveIntegerField(
         _("send every (minutes)"),
         default=0,
@@ -93,6 +107,13 @@ class FulfillmentRoute(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # Without it every email would be refused: say so now, not in the inbox later.
+        if self.imap_host and not self.imap_sender:
+            raise ValidationError(
+                {"imap_sender": _("Required to read confirmations from a mailbox.")}
+            )
 
 
 class Supplier(TimeStampedModel):

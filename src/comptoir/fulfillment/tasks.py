@@ -26,3 +26,10 @@ def pick_up_provider_files() -> int:
     from comptoir.fulfillment import files
 
     return files.pick_up_all()
+
+
+@task()
+def read_provider_mailboxes() -> int:
+    from comptoir.fulfillment import mailbox
+
+    return mailbox.read_all()
