@@ -8,6 +8,7 @@ fall back to the PDF's built-in Helvetica in Windows-1252, which still covers Fr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,9 @@ FONT_DIRS = (
     Path(getattr(settings, "COMPTOIR_PDF_FONT_DIR", "") or "/usr/share/fonts/truetype/dejavu"),
 )
 FALLBACK_ENCODING = "windows-1252"
+
+# fontTools narrates every font subset at INFO: a line per glyph list in the server's log.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def font_dir() -> Path | None:
