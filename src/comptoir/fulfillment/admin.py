@@ -258,6 +258,10 @@ class PackingBatchAdmin(admin.ModelAdmin):
         items = [
             (reverse("admin:fulfillment_batch_picklist", args=[batch.pk]), _("Pick list")),
             (reverse("admin:fulfillment_batch_slips", args=[batch.pk]), _("Packing slips")),
+            (
+                reverse("admin:fulfillment_batch_slips_pdf", args=[batch.pk]),
+                _("Download the packing slips (PDF)"),
+            ),
             (reverse("admin:fulfillment_batch_tracking", args=[batch.pk]), _("Tracking numbers")),
         ] + [
             (
@@ -275,6 +279,9 @@ class PackingBatchAdmin(admin.ModelAdmin):
                 "<int:pk>/pick-list/", view(self.pick_list_view), name="fulfillment_batch_picklist"
             ),
             path("<int:pk>/slips/", view(self.slips_view), name="fulfillment_batch_slips"),
+            path(
+                "<int:pk>/slips.pdf", view(self.slips_pdf_view), name="fulfillment_batch_slips_pdf"
+            ),
             path(
                 "<int:pk>/export/<str:layout>/",
                 view(self.export_view),
@@ -310,6 +317,14 @@ class PackingBatchAdmin(admin.ModelAdmin):
             "fulfillment/admin/packing_slips.html",
             {"batch": batch, "shipments": shipments, "shop": batch.shop},
         )
+
+    def slips_pdf_view(self, request: HttpRequest, pk: int):
+        from comptoir.fulfillment.pdf import render_packing_slips
+
+        batch = self._batch(request, pk)
+        response = HttpResponse(render_packing_slips(batch=batch), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="packing-slips-{batch.pk}.pdf"'
+        return response
 
     def export_view(self, request: HttpRequest, pk: int, layout: str):
         batch = self._batch(request, pk)

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from comptoir.fulfillment.models import RouteKind, Shipment, Transport
+from comptoir.fulfillment.pdf import render_purchase_order
 from comptoir.fulfillment.signing import IDEMPOTENCY_HEADER, signed_headers
 
 USER_AGENT = "Comptoir-fulfillment/1"
@@ -155,8 +156,8 @@ def send_file_batch(shipments: Sequence[Shipment]) -> None:
 def purchase_order_email(
     shipments: Sequence[Shipment], *, name: str, content: bytes
 ) -> EmailMessage:
-    """A supplier's purchase order: what to ship where, the same as a CSV file, and for each
-    parcel the signed link to say it left with its tracking number."""
+    """A supplier's purchase order: what to ship where, as a CSV file and a PDF to print, and
+    for each parcel the signed link to say it left with its tracking number."""
     from comptoir.fulfillment.links import confirmation_url
 
     route = shipments[0].route
@@ -189,4 +190,9 @@ def purchase_order_email(
         headers={"X-Comptoir-Batch": name},
     )
     message.attach(name, content, "text/csv")
+    message.attach(
+        name.removesuffix(".csv") + ".pdf",
+        render_purchase_order(shipments=shipments),
+        "application/pdf",
+    )
     return message
