@@ -23,7 +23,7 @@ from email.utils import parseaddr
 from django.utils.translation import gettext as _
 
 from comptoir.fulfillment import files
-from comptoir.fulfillment.confirmations import digest, log_rejected
+from comptoir.fulfillment.confirmations import already_applied, digest, log_rejected
 from comptoir.fulfillment.models import Channel, FulfillmentRoute, Outcome, ReceivedMessage
 from comptoir.inbox.models import ItemKind
 from comptoir.inbox.services import open_item
@@ -117,9 +117,7 @@ def receive_email(route: FulfillmentRoute, raw: bytes) -> str:
             context={"route": route.pk, "message": kept.pk, "subject": headers["Subject"]},
         )
         return Outcome.REJECTED
-    if ReceivedMessage.objects.filter(
-        shop=route.shop, route=route, dedupe_key=dedupe_key, outcome=Outcome.ACCEPTED
-    ).exists():
+    if already_applied(route, dedupe_key):
         ReceivedMessage.objects.create(
             shop=route.shop,
             route=route,

@@ -19,7 +19,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import Variant
-from comptoir.fulfillment.confirmations import digest
+from comptoir.fulfillment.confirmations import already_applied, digest
 from comptoir.fulfillment.models import (
     FulfillmentRoute,
     Outcome,
@@ -48,9 +48,7 @@ def import_stock_file(
 ) -> StockReport:
     report = StockReport()
     text = content.decode("utf-8-sig", "replace")
-    if ReceivedMessage.objects.filter(
-        shop=route.shop, route=route, dedupe_key=digest(text), outcome=Outcome.ACCEPTED
-    ).exists():
+    if already_applied(route, digest(text)):
         # The same snapshot again (a re-upload, a file not archived): applying it could
         # undo what happened since; it is logged and skipped.
         ReceivedMessage.objects.create(
