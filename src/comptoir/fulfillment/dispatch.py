@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import random
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -27,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comptoir.core.retry import Backoff
 from comptoir.fulfillment import services
 from comptoir.fulfillment.models import RouteKind, Shipment, Transport
 from comptoir.fulfillment.states import DUE_STATES, ShipmentStatus
@@ -47,10 +47,10 @@ def retry_base() -> float:
 
 
 def backoff(attempts: int) -> timedelta:
-    """30 s, 1 min, 2 min... capped at 2 h, each drawn between half and all of it so that a
+    """30 s, 1 min, 2 min... capped at 2 h, with the project's jitter (core.retry): a
     provider coming back from an outage is not hit by every retry in the same second."""
-    ceiling = min(retry_base() * 2 ** max(attempts - 1, 0), 7200.0)
-    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+    policy = Backoff(base=timedelta(seconds=retry_base()), cap=timedelta(hours=2))
+    return policy.delay(max(attempts, 1))
 
 
 def lease(shipment: Shipment, *, position: int = 0) -> timedelta:
