@@ -55,6 +55,7 @@ def test_the_payment_reminder_raises_one_item_which_closes_when_the_money_arrive
         order.pk,
     )
     assert item.context["customer"] == "jeanne@example.org"
+    assert in_shop_language("Bank transfer").lower() in item.title  # all in the shop's language
     assert set(item.context) == {"customer", "placed_on", "reminded_on", "cancels_on"}
     assert close_resolved_items() == 0
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from comptoir.orders import notifications
@@ -40,12 +41,11 @@ def remind_and_cancel_manual_payments(*, now: datetime | None = None) -> int:
                     order, notifications.Kind.PAYMENT_REMINDER, context=instructions
                 ):
                     queued += 1
-                    method = str(provider.label).lower()
-                    raise_overdue_payment(order, reminded_at=now, method=method)
+                    raise_overdue_payment(order, reminded_at=now, method=provider.label)
     return queued
 
 
-def raise_overdue_payment(order: Order, *, reminded_at: datetime, method: str) -> None:
+def raise_overdue_payment(order: Order, *, reminded_at: datetime, method: str | Promise) -> None:
     """The customer is reminded: the merchant sees the order in the inbox, to check the
     bank account or cancel. The item closes itself when the money arrives or the order is
     cancelled (inbox.causes). Written in the shop's language: the merchant reads it."""
@@ -65,7 +65,7 @@ def raise_overdue_payment(order: Order, *, reminded_at: datetime, method: str) -
             % {
                 "number": order.number,
                 "total": Money(order.total, order.currency),
-                "method": method,
+                "method": str(method).lower(),  # the label, in the shop's language
             },
             detail=_(
                 "The customer was reminded. Check your bank account or your cheques, then "
