@@ -21,6 +21,7 @@ from comptoir.catalog.models import ProductKind, ProductStatus
 from comptoir.checkout.pricing import LineInput, Totals, price_order
 from comptoir.core.exceptions import ComptoirError
 from comptoir.discounts import services as discounts
+from comptoir.fraud import services as fraud
 from comptoir.inventory import services as inventory
 from comptoir.orders import notifications
 from comptoir.orders import services as orders
@@ -58,6 +59,9 @@ class CheckoutDetails:
     cart_version: int | None = None
     customer: Any = None
     client_ip: str | None = None
+    # For fraud screening: the shopper's session and browser, as the checkout saw them.
+    session_key: str = ""
+    user_agent: str = ""
 
 
 @dataclass
@@ -245,6 +249,12 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
             order, [inventory.StockRequest(line.variant_id, line.quantity) for line in quote.lines]
         )
         payment = payments.create_payment(order, provider=provider.code)
+        fraud.record_order_signals(
+            order,
+            ip=details.client_ip,
+            session_key=details.session_key,
+            user_agent=details.user_agent,
+        )
         orders.record_event(order, "placed", actor=details.email, data={"payment": str(payment.pk)})
         cart.order = order
         cart.save(update_fields=["order"])

@@ -35,6 +35,9 @@ from comptoir.core.exceptions import ComptoirError
 from comptoir.customers.addresses import all_countries, delivery_countries
 from comptoir.customers.forms import AddressFields
 from comptoir.discounts.services import DiscountRefused
+from comptoir.fraud import clients
+from comptoir.fraud import services as fraud
+from comptoir.fraud.views import refused
 from comptoir.inventory.exceptions import OutOfStock
 from comptoir.orders.models import Order
 from comptoir.orders.views import go_pay
@@ -59,6 +62,11 @@ class Page:
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "update") if request.method == "POST" else ""
+    if action == "place":
+        # The payment step: paused after declines, and rate limited per IP and session.
+        refusal = fraud.check_payment_step(request)
+        if refusal is not None:
+            return refused(request, refusal)
     if (
         action == "place"
         and request.POST.get("cart")
@@ -199,7 +207,9 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
         pickup_point=form.pickup_point(),
         cart_version=_int(request.POST.get("cart_version")),
         customer=request.user if request.user.is_authenticated else None,
-        client_ip=request.META.get("REMOTE_ADDR") or None,
+        client_ip=clients.client_ip(request),
+        session_key=clients.session_key(request),
+        user_agent=clients.user_agent(request),
     )
     try:
         # One write transaction for the order and the visitor's fresh basket (SQLite takes

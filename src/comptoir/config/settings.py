@@ -307,6 +307,18 @@ if env_str("STRIPE_SECRET_KEY"):
         },
         **{k: v for k, v in COMPTOIR_PAYMENT_PROVIDERS.items() if k != "sandbox"},
     }
+# --- Fraud screening -----------------------------------------------------------------------
+
+# Proxies (addresses or networks) in front of the site whose X-Forwarded-For is believed;
+# without them the connection's own address is the client's, whatever the header says.
+COMPTOIR_TRUSTED_PROXIES = env_list("COMPTOIR_TRUSTED_PROXIES", [])
+# Which country an IP address is in: a dotted path to a comptoir.fraud.geoip.CountryResolver.
+COMPTOIR_FRAUD_IP_COUNTRY_RESOLVER = env_str(
+    "COMPTOIR_FRAUD_IP_COUNTRY_RESOLVER", "comptoir.fraud.geoip.MaxMindResolver"
+)
+# The default resolver's MaxMind-style database (GeoLite2-Country.mmdb); empty: unknown.
+COMPTOIR_FRAUD_GEOIP_DATABASE = env_str("COMPTOIR_FRAUD_GEOIP_DATABASE", "")
+
 # Signs the sandbox PSP's webhooks; derived from SECRET_KEY when empty.
 COMPTOIR_SANDBOX_WEBHOOK_SECRET = env_str("COMPTOIR_SANDBOX_WEBHOOK_SECRET", "")
 if PRODUCTION and not env_bool("COMPTOIR_SANDBOX_PAYMENTS", default=False):

@@ -61,7 +61,35 @@ def send_email_again(item: InboxItem, actor: str) -> str:
     return _("The email will be sent again in a moment.")
 
 
+def approve_held_order(item: InboxItem, actor: str) -> str:
+    from comptoir.fraud import services as fraud
+
+    if item.order is None:
+        raise ComptoirError(_("This item has no order."))
+    fraud.approve_held_order(item.order_id, actor=actor)
+    return _("Order %(number)s approved; it ships.") % {"number": item.order.reference}
+
+
+def cancel_held_order(item: InboxItem, actor: str) -> str:
+    from comptoir.fraud import services as fraud
+
+    if item.order is None:
+        raise ComptoirError(_("This item has no order."))
+    fraud.cancel_held_order(item.order_id, actor=actor)
+    return _("Order %(number)s cancelled and refunded.") % {"number": item.order.reference}
+
+
 ACTIONS: dict[str, list[Action]] = {
+    ItemKind.FRAUD_REVIEW: [
+        Action("approve", gettext_lazy("Approve and ship"), approve_held_order),
+        Action(
+            "cancel",
+            gettext_lazy("Cancel and refund"),
+            cancel_held_order,
+            style="danger",
+            confirm=gettext_lazy("Cancel this order and refund the customer?"),
+        ),
+    ],
     ItemKind.PAYMENT_OVERDUE: [
         Action("paid", gettext_lazy("Mark payment received"), mark_payment_received),
         Action(

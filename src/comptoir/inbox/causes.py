@@ -50,11 +50,26 @@ def _email_failed_gone(item: InboxItem) -> str | None:
     return None
 
 
+def _fraud_review_gone(item: InboxItem) -> str | None:
+    from comptoir.fraud.models import Decision, Screening
+
+    order = item.order
+    if order is None:
+        return _("The order no longer exists.")
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        return _("The order was cancelled.")
+    decision = Screening.objects.filter(order=order).values_list("decision", flat=True).first()
+    if decision == Decision.APPROVED:
+        return _("The order was approved.")
+    return None
+
+
 #: kind -> check returning why the cause is gone, or None while it is still there.
 CAUSE_GONE: dict[str, Callable[[InboxItem], str | None]] = {
     ItemKind.PAYMENT_OVERDUE: _payment_overdue_gone,
     ItemKind.PROMISE_MISSED: _promise_missed_gone,
     ItemKind.EMAIL_FAILED: _email_failed_gone,
+    ItemKind.FRAUD_REVIEW: _fraud_review_gone,
 }
 
 

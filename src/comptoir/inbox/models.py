@@ -18,6 +18,7 @@ class ItemKind(models.TextChoices):
     MESSAGE_REJECTED = "message_rejected", _("Provider message rejected")
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
     EMAIL_FAILED = "email_failed", _("Email not delivered")
+    FRAUD_REVIEW = "fraud_review", _("Order held for fraud review")
 
 
 class ItemStatus(models.TextChoices):

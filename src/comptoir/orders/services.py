@@ -100,8 +100,8 @@ def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
 def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order:
     """:func:`mark_paid` for an order its caller already locked in its transaction (the
     payment confirmation does): the same, without locking and reading it a second time."""
-    from comptoir.downloads.services import grant_downloads
-    from comptoir.fulfillment.services import split_order
+    from comptoir.fraud import services as fraud
+    from comptoir.fraud.models import Decision
     from comptoir.inventory import services as inventory
     from comptoir.orders import notifications
     from comptoir.promise.services import confirm_promise
@@ -112,10 +112,16 @@ def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order
     transition(order, OrderStatus.PAID, actor=actor, note=note)
     confirm_promise(order)
     inventory.commit(order)
-    grant_downloads(order)
+    # Screened before anything is fulfilled, in this same transaction: no worker can see
+    # the order paid and unscreened, and a cancellation commits with the payment or not at
+    # all (the refund's call to the provider is a task, enqueued here, run after commit).
+    screening = fraud.screen_order(order)
+    if screening.decision == Decision.CANCELLED:
+        return cancel_order(order.pk, actor=fraud.ACTOR, reason="fraud screening")
     notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)
-    # The parcels owed, and their dispatch tasks, exist iff the payment is committed.
-    split_order(order)
+    if screening.decision == Decision.APPROVED:
+        # Downloads and parcels; a held order gets them when the merchant approves it.
+        fraud.release_order(order)
     return order
 
 

@@ -15,6 +15,8 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_POST, require_safe
 
 from comptoir.core.exceptions import ComptoirError
+from comptoir.fraud import services as fraud
+from comptoir.fraud.views import refused
 from comptoir.orders.links import order_from_token, order_status_path
 from comptoir.orders.models import Order
 from comptoir.orders.states import PAID_STATES, OrderStatus
@@ -59,6 +61,9 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(request, token)
     if order.status != OrderStatus.PENDING_PAYMENT:
         return HttpResponseRedirect(order_status_path(order), status=303)
+    refusal = fraud.check_payment_step(request)
+    if refusal is not None:
+        return refused(request, refusal, order=order)
     latest = order.payments.order_by("-created_at").first()
     if latest is None or latest.status != PaymentStatus.PENDING:
         try:

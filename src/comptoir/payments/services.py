@@ -50,6 +50,10 @@ def apply_event(provider: str, event: ProviderEvent) -> str:
         ).exists()
         if already:
             return "duplicate"
+    from comptoir.fraud.services import record_payment_attempt
+
+    # Before the payment is applied: its screening reads this attempt's card.
+    record_payment_attempt(provider, event)
     if event.kind == "payment.succeeded":
         outcome = confirm_payment(
             event.payment_id,

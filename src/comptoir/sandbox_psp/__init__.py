@@ -10,4 +10,8 @@ Test cards (any future expiry date, any CVC):
   4000 0000 0000 3220  asks for a 3-D Secure challenge
   4000 0000 0000 0002  is declined
   4000 0000 0000 9995  is declined: insufficient funds
+Any other valid number succeeds. Cards are issued in France unless listed in
+api.CARD_COUNTRIES (4000 0082 6000 0000 is British) or COMPTOIR_SANDBOX_CARD_COUNTRIES.
+Events carry a card fingerprint (a keyed hash of the number), the card's country and the
+3-D Secure outcome with its liability shift.
 """

@@ -52,6 +52,28 @@ def verify(body: bytes, header: str, *, tolerance: int = 300, secret: str | None
         raise SandboxError("signature does not match")
 
 
+# Where each test card was issued; any other valid number is a card issued in
+# COMPTOIR_SANDBOX_DEFAULT_CARD_COUNTRY. COMPTOIR_SANDBOX_CARD_COUNTRIES adds or overrides.
+CARD_COUNTRIES = {
+    "4000002500000003": "FR",
+    "4000002760000016": "DE",
+    "4000008260000000": "GB",
+    "4000000760000002": "BR",
+}
+
+
+def card_country(number: str) -> str:
+    configured = getattr(settings, "COMPTOIR_SANDBOX_CARD_COUNTRIES", {}) or {}
+    countries = {**CARD_COUNTRIES, **configured}
+    default = getattr(settings, "COMPTOIR_SANDBOX_DEFAULT_CARD_COUNTRY", "FR")
+    return str(countries.get(number, default)).upper()[:2]
+
+
+def card_fingerprint(number: str) -> str:
+    """The same card always has the same fingerprint, and the number cannot be read back."""
+    return hashlib.sha256(f"{webhook_secret()}:{number}".encode()).hexdigest()[:32]
+
+
 def create_intent(
     *,
     amount: int,
@@ -114,7 +136,11 @@ def as_dict(intent: SandboxIntent) -> dict[str, Any]:
         "hosted_url": reverse("sandbox_psp:pay", args=[intent.id]),
         "card_last4": intent.card_last4,
         "card_fingerprint": intent.card_fingerprint,
+        "card_country": intent.card_country,
         "three_d_secure": intent.three_d_secure,
+        # Stripe's rule: an authenticated (or issuer-acknowledged) 3-D Secure moves the
+        # liability for a fraud chargeback to the card's issuer.
+        "liability_shift": intent.three_d_secure in ("authenticated", "attempt_acknowledged"),
         "decline_code": intent.decline_code,
     }
 

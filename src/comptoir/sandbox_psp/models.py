@@ -34,6 +34,8 @@ class SandboxIntent(models.Model):
     card_last4 = models.CharField(max_length=4, blank=True)
     card_fingerprint = models.CharField(max_length=64, blank=True)
     three_d_secure = models.CharField(max_length=20, blank=True)
+    # Where the card was issued (ISO 3166-1 alpha-2), as a real PSP reports it.
+    card_country = models.CharField(max_length=2, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     decline_code = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

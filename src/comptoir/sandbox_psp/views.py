@@ -6,7 +6,6 @@ reduced to its last four digits and a fingerprint, and never stored or passed on
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from django import forms
@@ -16,7 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_protect
 
-from comptoir.sandbox_psp.api import queue_webhook, webhook_secret
+from comptoir.sandbox_psp.api import card_country, card_fingerprint, queue_webhook
 from comptoir.sandbox_psp.models import IntentStatus, SandboxIntent
 
 SUCCEEDS = "4242424242424242"
@@ -80,9 +79,8 @@ def pay(request: HttpRequest, intent_id: str) -> HttpResponse:
                 return HttpResponseRedirect(intent.return_url)
             intent.attempts += 1
             intent.card_last4 = number[-4:]
-            intent.card_fingerprint = hashlib.sha256(
-                f"{webhook_secret()}:{number}".encode()
-            ).hexdigest()[:32]
+            intent.card_fingerprint = card_fingerprint(number)
+            intent.card_country = card_country(number)
             if number in (DECLINED, INSUFFICIENT):
                 intent.decline_code = (
                     "insufficient_funds" if number == INSUFFICIENT else "card_declined"
@@ -119,6 +117,7 @@ def pay(request: HttpRequest, intent_id: str) -> HttpResponse:
                 (CHALLENGE, "3-D Secure challenge"),
                 (DECLINED, "declined"),
                 (INSUFFICIENT, "insufficient funds"),
+                ("4000008260000000", "succeeds, issued in GB"),
             ],
         },
     )

@@ -99,7 +99,9 @@ class SandboxProvider(PaymentProvider):
             details={
                 "card_last4": intent.get("card_last4", ""),
                 "card_fingerprint": intent.get("card_fingerprint", ""),
+                "card_country": intent.get("card_country", ""),
                 "three_d_secure": intent.get("three_d_secure", ""),
+                "liability_shift": intent.get("liability_shift"),
                 "reason": intent.get("decline_code", ""),
             },
         )

@@ -342,8 +342,12 @@ def _card_details(intent: dict[str, Any]) -> dict[str, str]:
     if not card:
         return {}
     secure = card.get("three_d_secure") or {}
+    result = str(secure.get("result") or "") if isinstance(secure, dict) else ""
     return {
         "card_last4": str(card.get("last4") or ""),
         "card_fingerprint": str(card.get("fingerprint") or ""),
-        "three_d_secure": str(secure.get("result") or "") if isinstance(secure, dict) else "",
+        "card_country": str(card.get("country") or "").upper(),
+        "three_d_secure": result,
+        # Stripe shifts the liability for fraud to the issuer after these two results.
+        "liability_shift": result in ("authenticated", "attempt_acknowledged") if result else None,
     }

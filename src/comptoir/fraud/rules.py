@@ -1,0 +1,431 @@
+"""The screening rules. Each reads the order, its signals and its card attempts and says
+how many points it adds, and why, in a sentence the merchant reads (French or English).
+
+A reason keeps its untranslated message and parameters, translated when shown: the same
+screening reads in the language of whoever opens it. Points are the defaults below,
+overridden per shop by ``FraudSettings.rule_points``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from django.db.models import Q
+from django.utils.translation import gettext, gettext_noop
+
+from comptoir.fraud.models import (
+    AttemptOutcome,
+    Block,
+    BlockLevel,
+    BlockScope,
+    FraudSettings,
+    OrderSignals,
+    PaymentAttempt,
+)
+from comptoir.orders.models import Order
+
+DEFAULT_POINTS: dict[str, int] = {
+    "velocity_orders": 15,
+    "velocity_attempts": 15,
+    "recent_declines": 25,
+    "blocked": 100,
+    "billing_shipping_country": 15,
+    "ip_country": 20,
+    "ip_country_unknown": 0,
+    "card_country": 20,
+    "first_high_value": 20,
+    "disposable_email": 30,
+    "three_d_secure_liability_shift": -30,
+    "three_d_secure_failed": 25,
+    "freight_forwarder": 30,
+}
+
+# A few forwarders whose warehouses' addresses shoppers type as their own; each shop adds
+# its own in FraudSettings.forwarder_patterns.
+DEFAULT_FORWARDERS = (
+    "shipito",
+    "myus.com",
+    "stackry",
+    "planet express",
+    "forward2me",
+    "borderlinx",
+    "viabox",
+    "comgateway",
+    "shop and ship",
+    "parcl.com",
+)
+
+# 3-D Secure results after which the card's issuer, not the shop, bears a chargeback for
+# fraud (Stripe's three_d_secure.result values; the sandbox uses the same words).
+LIABILITY_SHIFTED = {"authenticated", "attempt_acknowledged"}
+THREE_DS_FAILED = {"failed", "not_supported", "processing_error", "rejected"}
+
+
+@dataclass(frozen=True)
+class Reason:
+    rule: str
+    points: int
+    message: str  # untranslated msgid with %(name)s placeholders
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "points": self.points,
+            "message": self.message,
+            "params": self.params,
+        }
+
+
+def explain(reason: dict[str, Any]) -> str:
+    """A stored reason in the active language."""
+    params = dict(reason.get("params") or {})
+    for key, value in params.items():
+        # Some parameters are words themselves (a scope, a country note): translate them too.
+        if isinstance(value, str) and key.endswith("_msg"):
+            params[key] = gettext(value)
+    try:
+        return gettext(reason["message"]) % params
+    except (KeyError, TypeError, ValueError):
+        return str(reason.get("message", ""))
+
+
+@dataclass
+class Facts:
+    """What the rules read, gathered once per screening."""
+
+    order: Order
+    settings: FraudSettings
+    now: datetime
+    signals: OrderSignals | None
+    attempt: PaymentAttempt | None  # the successful card attempt, if any
+
+    def points(self, rule: str) -> int:
+        overrides = self.settings.rule_points or {}
+        value = overrides.get(rule, DEFAULT_POINTS[rule])
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return DEFAULT_POINTS[rule]
+
+    def reason(self, rule: str, message: str, **params: Any) -> Reason:
+        return Reason(rule, self.points(rule), message, params)
+
+    @property
+    def velocity_since(self) -> datetime:
+        return self.now - timedelta(minutes=self.settings.velocity_minutes)
+
+    def identities(self) -> dict[str, str]:
+        """scope -> value of this order's IP, session and card, where known."""
+        found = {}
+        if self.signals and self.signals.ip:
+            found[BlockScope.IP] = self.signals.ip
+        if self.signals and self.signals.session_hash:
+            found[BlockScope.SESSION] = self.signals.session_hash
+        if self.attempt and self.attempt.card_fingerprint:
+            found[BlockScope.CARD] = self.attempt.card_fingerprint
+        return found
+
+
+# -- velocity ----------------------------------------------------------------------------
+
+ORDER_VELOCITY = {
+    "email": gettext_noop("%(count)s orders from this email address in %(minutes)s minutes"),
+    "ip": gettext_noop("%(count)s orders from this IP address in %(minutes)s minutes"),
+    "session": gettext_noop("%(count)s orders from this browser session in %(minutes)s minutes"),
+    "card": gettext_noop("%(count)s orders paid with this card in %(minutes)s minutes"),
+}
+ATTEMPT_VELOCITY = {
+    "email": gettext_noop(
+        "%(count)s payment attempts from this email address in %(minutes)s minutes"
+    ),
+    "ip": gettext_noop("%(count)s payment attempts from this IP address in %(minutes)s minutes"),
+    "session": gettext_noop(
+        "%(count)s payment attempts from this browser session in %(minutes)s minutes"
+    ),
+    "card": gettext_noop("%(count)s payment attempts with this card in %(minutes)s minutes"),
+}
+
+
+def velocity(facts: Facts) -> list[Reason]:
+    order, since, shop = facts.order, facts.velocity_since, facts.order.shop_id
+    signals = facts.signals
+    orders: dict[str, int] = {
+        "email": Order.objects.filter(shop_id=shop, email=order.email, created_at__gte=since)
+        .exclude(pk=order.pk)
+        .count()
+        + 1
+    }
+    recent = OrderSignals.objects.filter(shop_id=shop, created_at__gte=since)
+    if signals and signals.ip:
+        orders["ip"] = recent.filter(ip=signals.ip).exclude(order=order).count() + 1
+    if signals and signals.session_hash:
+        orders["session"] = (
+            recent.filter(session_hash=signals.session_hash).exclude(order=order).count() + 1
+        )
+    attempts = PaymentAttempt.objects.filter(shop_id=shop, created_at__gte=since)
+    fingerprint = facts.attempt.card_fingerprint if facts.attempt else ""
+    if fingerprint:
+        orders["card"] = (
+            attempts.filter(card_fingerprint=fingerprint, outcome=AttemptOutcome.SUCCEEDED)
+            .exclude(order=order)
+            .values("order")
+            .distinct()
+            .count()
+            + 1
+        )
+    tries: dict[str, int] = {"email": attempts.filter(email=order.email).count()}
+    if signals and signals.ip:
+        tries["ip"] = attempts.filter(ip=signals.ip).count()
+    if signals and signals.session_hash:
+        tries["session"] = attempts.filter(session_hash=signals.session_hash).count()
+    if fingerprint:
+        tries["card"] = attempts.filter(card_fingerprint=fingerprint).count()
+    minutes = facts.settings.velocity_minutes
+    reasons = [
+        facts.reason("velocity_orders", ORDER_VELOCITY[what], count=count, minutes=minutes)
+        for what, count in orders.items()
+        if count > facts.settings.velocity_orders
+    ]
+    reasons += [
+        facts.reason("velocity_attempts", ATTEMPT_VELOCITY[what], count=count, minutes=minutes)
+        for what, count in tries.items()
+        if count > facts.settings.velocity_attempts
+    ]
+    return reasons
+
+
+# -- declines and blocks -----------------------------------------------------------------
+
+SCOPE_WORDS = {
+    BlockScope.IP: gettext_noop("IP address"),
+    BlockScope.SESSION: gettext_noop("browser session"),
+    BlockScope.CARD: gettext_noop("card"),
+}
+
+
+def declines(facts: Facts) -> list[Reason]:
+    """Card testing: declines from the same IP, session or card, and the blocks they set."""
+    identities = facts.identities()
+    if not identities:
+        return []
+    reasons = []
+    blocked = Q()
+    for scope, value in identities.items():
+        blocked |= Q(scope=scope, value=value)
+    for block in Block.objects.filter(
+        blocked, shop_id=facts.order.shop_id, level=BlockLevel.BLOCK, until__gt=facts.now
+    ).order_by("scope"):
+        reasons.append(
+            facts.reason(
+                "blocked",
+                gettext_noop("This %(scope_msg)s is blocked after %(declines)s declined payments"),
+                scope_msg=SCOPE_WORDS[block.scope],
+                declines=block.declines,
+            )
+        )
+    if reasons:
+        return reasons
+    since = facts.now - timedelta(minutes=facts.settings.decline_minutes)
+    recent = PaymentAttempt.objects.filter(
+        shop_id=facts.order.shop_id, outcome=AttemptOutcome.DECLINED, created_at__gte=since
+    )
+    field_of = {BlockScope.IP: "ip", BlockScope.SESSION: "session_hash"}
+    field_of[BlockScope.CARD] = "card_fingerprint"
+    worst = max(recent.filter(**{field_of[s]: v}).count() for s, v in identities.items())
+    if worst >= facts.settings.throttle_after_declines:
+        return [
+            facts.reason(
+                "recent_declines",
+                gettext_noop("%(count)s declined payments from the same IP, session or card"),
+                count=worst,
+            )
+        ]
+    return []
+
+
+# -- countries ---------------------------------------------------------------------------
+
+
+def countries(facts: Facts) -> list[Reason]:
+    order = facts.order
+    shipping = (order.shipping_address.get("country") or order.shipping_country or "").upper()
+    billing = (order.billing_address.get("country") or shipping).upper()
+    reasons = []
+    if shipping and billing and shipping != billing:
+        reasons.append(
+            facts.reason(
+                "billing_shipping_country",
+                gettext_noop("Billing country %(billing)s differs from shipping country "
+                             "%(shipping)s"),
+                billing=billing,
+                shipping=shipping,
+            )
+        )
+    signals = facts.signals
+    if signals is not None:
+        ip_country = signals.ip_country
+        if not ip_country:
+            reasons.append(
+                facts.reason(
+                    "ip_country_unknown",
+                    gettext_noop("IP country not checked: %(note_msg)s"),
+                    note_msg=signals.ip_country_note or gettext_noop("the IP address is unknown"),
+                )
+            )
+        elif ip_country not in {billing, shipping}:
+            reasons.append(
+                facts.reason(
+                    "ip_country",
+                    gettext_noop("Ordered from %(ip_country)s, billed in %(billing)s and "
+                                 "shipped to %(shipping)s"),
+                    ip_country=ip_country,
+                    billing=billing,
+                    shipping=shipping,
+                )
+            )
+    card_country = facts.attempt.card_country if facts.attempt else ""
+    if card_country and billing and card_country != billing:
+        reasons.append(
+            facts.reason(
+                "card_country",
+                gettext_noop("Card issued in %(card)s, billing country %(billing)s"),
+                card=card_country,
+                billing=billing,
+            )
+        )
+    return reasons
+
+
+# -- the customer ------------------------------------------------------------------------
+
+
+def first_high_value(facts: Facts) -> list[Reason]:
+    order = facts.order
+    if order.total < facts.settings.high_value_amount:
+        return []
+    earlier = Q(email=order.email)
+    if order.customer_id:
+        earlier |= Q(customer_id=order.customer_id)
+    paid_before = (
+        Order.objects.filter(earlier, shop_id=order.shop_id, paid_at__isnull=False)
+        .exclude(pk=order.pk)
+        .exists()
+    )
+    if paid_before:
+        return []
+    return [
+        facts.reason(
+            "first_high_value",
+            gettext_noop("First order of this customer, of %(total)s %(currency)s (high value "
+                         "from %(threshold)s)"),
+            total=str(order.total),
+            currency=order.currency,
+            threshold=str(facts.settings.high_value_amount),
+        )
+    ]
+
+
+@cache
+def disposable_domains() -> frozenset[str]:
+    """The maintained list of the ``disposable-email-domains`` package, or the few bundled
+    here when the package is missing."""
+    try:
+        from disposable_email_domains import blocklist
+    except ImportError:
+        from pathlib import Path
+
+        bundled = Path(__file__).with_name("disposable_domains.txt").read_text()
+        return frozenset(
+            line.strip().lower() for line in bundled.splitlines() if line.strip() and "#" not in line
+        )
+    return frozenset(blocklist)
+
+
+def disposable_email(facts: Facts) -> list[Reason]:
+    domain = facts.order.email.rpartition("@")[2].lower().strip(".")
+    # A subdomain of a disposable domain is as disposable (x.mailinator.com).
+    parts = domain.split(".")
+    candidates = {".".join(parts[i:]) for i in range(len(parts) - 1)}
+    if candidates & disposable_domains():
+        return [
+            facts.reason(
+                "disposable_email",
+                gettext_noop("Disposable email address (%(domain)s)"),
+                domain=domain,
+            )
+        ]
+    return []
+
+
+# -- the card ----------------------------------------------------------------------------
+
+
+def three_d_secure(facts: Facts) -> list[Reason]:
+    attempt = facts.attempt
+    if attempt is None or not attempt.three_d_secure:
+        return []
+    result = attempt.three_d_secure
+    if attempt.liability_shift:
+        return [
+            facts.reason(
+                "three_d_secure_liability_shift",
+                gettext_noop("3-D Secure %(result)s: liability shifted to the card issuer"),
+                result=result,
+            )
+        ]
+    if result in THREE_DS_FAILED:
+        return [
+            facts.reason(
+                "three_d_secure_failed",
+                gettext_noop("3-D Secure %(result)s: no liability shift"),
+                result=result,
+            )
+        ]
+    return []
+
+
+# -- the address -------------------------------------------------------------------------
+
+
+def forwarder_patterns(settings: FraudSettings) -> list[str]:
+    own = [line.strip().lower() for line in settings.forwarder_patterns.splitlines()]
+    return [p for p in (*DEFAULT_FORWARDERS, *own) if p]
+
+
+def freight_forwarder(facts: Facts) -> list[Reason]:
+    address = facts.order.shipping_address or {}
+    text = " ".join(str(v) for k, v in address.items() if k != "country" and v)
+    text = re.sub(r"\s+", " ", text.lower())
+    for pattern in forwarder_patterns(facts.settings):
+        if pattern in text:
+            return [
+                facts.reason(
+                    "freight_forwarder",
+                    gettext_noop("Shipping address looks like a parcel forwarder (%(pattern)s)"),
+                    pattern=pattern,
+                )
+            ]
+    return []
+
+
+RULES: list[Callable[[Facts], list[Reason]]] = [
+    velocity,
+    declines,
+    countries,
+    first_high_value,
+    disposable_email,
+    three_d_secure,
+    freight_forwarder,
+]
+
+
+def evaluate(facts: Facts) -> tuple[int, list[Reason]]:
+    reasons = [reason for rule in RULES for reason in rule(facts)]
+    return sum(r.points for r in reasons), reasons
+

@@ -1,0 +1,432 @@
+"""Fraud screening use cases.
+
+Signals are recorded where they are seen: the checkout's request when the order is
+placed (:func:`record_order_signals`), the provider's event for each card attempt
+(:func:`record_payment_attempt`, which also throttles then blocks after bursts of
+declines). :func:`screen_order` runs in the payment's transaction, before anything ships,
+and says approve, hold or cancel; the merchant settles a held order from the inbox.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+
+from comptoir.core.exceptions import ComptoirError
+from comptoir.fraud import clients, geoip, rules
+from comptoir.fraud.models import (
+    DECISION_TRANSITIONS,
+    AttemptOutcome,
+    Block,
+    BlockLevel,
+    BlockScope,
+    Decision,
+    FraudSettings,
+    OrderSignals,
+    PaymentAttempt,
+    RateCounter,
+    Screening,
+)
+from comptoir.orders.models import Order
+from comptoir.shops.models import Shop
+
+log = logging.getLogger(__name__)
+
+ACTOR = "fraud screening"
+REVIEW_KIND = "fraud_review"  # inbox.models.ItemKind.FRAUD_REVIEW
+
+
+class DecisionNotAllowed(ComptoirError):
+    pass
+
+
+def shop_settings(shop: Shop | int) -> FraudSettings:
+    shop_id = shop if isinstance(shop, int) else shop.pk
+    found = FraudSettings.objects.filter(shop_id=shop_id).first()
+    if found is not None:
+        return found
+    try:
+        with transaction.atomic():
+            return FraudSettings.objects.create(shop_id=shop_id)
+    except IntegrityError:  # made by a concurrent screening of the same shop
+        return FraudSettings.objects.get(shop_id=shop_id)
+
+
+# -- signals -----------------------------------------------------------------------------
+
+
+def record_order_signals(
+    order: Order, *, ip: str | None, session_key: str = "", user_agent: str = ""
+) -> OrderSignals:
+    """What the checkout saw of the shopper; call in the transaction placing the order."""
+    located = geoip.locate(ip)
+    signals, _created = OrderSignals.objects.get_or_create(
+        order=order,
+        defaults={
+            "shop_id": order.shop_id,
+            "ip": ip or None,
+            "ip_country": located.country,
+            "ip_country_note": located.note,
+            "session_hash": clients.hash_session(session_key),
+            "user_agent": user_agent[:300],
+            "email": order.email,
+        },
+    )
+    return signals
+
+
+def record_payment_attempt(provider: str, event: Any) -> PaymentAttempt | None:
+    """One card attempt the provider reported (a success or a decline), once. A decline
+    may throttle or block the IP address, session and card it came from."""
+    from comptoir.payments.models import Payment
+
+    if event.kind == "payment.succeeded":
+        outcome, dedupe = AttemptOutcome.SUCCEEDED, f"{provider}:ok:{event.reference}"
+    elif event.kind == "payment.failed" or (event.details.get("reason") and event.payment_id):
+        # A provider may report a decline for the record only (Stripe's intent events).
+        outcome, dedupe = AttemptOutcome.DECLINED, f"{provider}:event:{event.event_id}"
+    else:
+        return None
+    payment = (
+        Payment.objects.select_related("order").filter(pk=event.payment_id).first()
+        if event.payment_id
+        else None
+    )
+    if payment is None:
+        return None
+    order = payment.order
+    signals = OrderSignals.objects.filter(order=order).first()
+    details = event.details
+    three_ds = str(details.get("three_d_secure") or "")
+    shift = details.get("liability_shift")
+    if shift is None and three_ds:
+        shift = three_ds in rules.LIABILITY_SHIFTED
+    with transaction.atomic():
+        attempt, created = PaymentAttempt.objects.get_or_create(
+            dedupe_key=dedupe[:240],
+            defaults={
+                "shop_id": order.shop_id,
+                "order": order,
+                "payment_id": payment.pk,
+                "provider": provider,
+                "outcome": outcome,
+                "decline_code": str(details.get("reason") or "")[:60],
+                "card_fingerprint": str(details.get("card_fingerprint") or "")[:64],
+                "card_country": str(details.get("card_country") or "")[:2].upper(),
+                "three_d_secure": three_ds[:30],
+                "liability_shift": shift,
+                "ip": signals.ip if signals else order.client_ip,
+                "session_hash": signals.session_hash if signals else "",
+                "email": order.email,
+            },
+        )
+        if created and outcome == AttemptOutcome.DECLINED:
+            _block_after_declines(attempt)
+    return attempt
+
+
+def _block_after_declines(attempt: PaymentAttempt) -> None:
+    """Card testing: many declines from one IP, session or card. A few pause it briefly
+    (throttle), a burst stops it for long (block)."""
+    config = shop_settings(attempt.shop_id)
+    now = timezone.now()
+    since = now - timedelta(minutes=config.decline_minutes)
+    declined = PaymentAttempt.objects.filter(
+        shop_id=attempt.shop_id, outcome=AttemptOutcome.DECLINED, created_at__gte=since
+    )
+    scopes = {
+        BlockScope.IP: ("ip", attempt.ip),
+        BlockScope.SESSION: ("session_hash", attempt.session_hash),
+        BlockScope.CARD: ("card_fingerprint", attempt.card_fingerprint),
+    }
+    for scope, (column, value) in scopes.items():
+        if not value:
+            continue
+        count = declined.filter(**{column: value}).count()
+        if count >= config.block_after_declines:
+            level, minutes = BlockLevel.BLOCK, config.block_minutes
+        elif count >= config.throttle_after_declines:
+            level, minutes = BlockLevel.THROTTLE, config.throttle_minutes
+        else:
+            continue
+        current = active_blocks(attempt.shop_id, {scope: str(value)}, now=now)
+        if any(b.level == BlockLevel.BLOCK for b in current) or (
+            level == BlockLevel.THROTTLE and current
+        ):
+            continue  # already paused at least as hard
+        Block.objects.create(
+            shop_id=attempt.shop_id,
+            scope=scope,
+            value=str(value),
+            level=level,
+            until=now + timedelta(minutes=minutes),
+            declines=count,
+        )
+        log.warning("%s %s after %s declines (shop %s)", level, scope, count, attempt.shop_id)
+
+
+def active_blocks(
+    shop: Shop | int, identities: dict[str, str], *, now: datetime | None = None
+) -> list[Block]:
+    if not identities:
+        return []
+    matching = Q()
+    for scope, value in identities.items():
+        matching |= Q(scope=scope, value=value)
+    return list(
+        Block.objects.filter(matching, shop=shop, until__gt=now or timezone.now()).order_by(
+            "-until"
+        )
+    )
+
+
+# -- the payment step --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the payment step answers 429, and for how long."""
+
+    message: str  # translated, for the shopper
+    retry_after: int  # seconds
+
+
+def check_payment_step(request: Any, *, now: datetime | None = None) -> Refusal | None:
+    """Count this visit to the payment step, and refuse it when its IP address or session
+    is paused after declines, or came too often. Shared by every server process: the
+    counters and the blocks are database rows."""
+    now = now or timezone.now()
+    shop = request.shop
+    ip = clients.client_ip(request)
+    session = clients.hash_session(clients.session_key(request))
+    identities = {BlockScope.IP: ip or "", BlockScope.SESSION: session}
+    identities = {k: v for k, v in identities.items() if v}
+    blocks = active_blocks(shop, identities, now=now)
+    if blocks:
+        block = max(blocks, key=lambda b: (b.level == BlockLevel.BLOCK, b.until))
+        wait = _seconds(block.until - now)
+        if block.level == BlockLevel.BLOCK:
+            message = gettext(
+                "Too many declined payments came from your connection. Payments are blocked "
+                "for now; please contact us if you need help."
+            )
+        else:
+            message = gettext(
+                "Too many declined payments in a short time. Please wait %(minutes)s "
+                "minute(s) before trying again."
+            ) % {"minutes": math.ceil(wait / 60)}
+        return Refusal(message, wait)
+    config = shop_settings(shop)
+    window = timedelta(minutes=max(config.payment_step_minutes, 1))
+    start = _window_start(now, window)
+    limits = []
+    if ip:
+        limits.append((f"pay:{shop.pk}:ip:{ip}", config.payment_steps_per_ip))
+    if session:
+        limits.append((f"pay:{shop.pk}:session:{session}", config.payment_steps_per_session))
+    over = False
+    for key, limit in limits:
+        over |= hit_counter(key, start) > limit
+    if over:
+        wait = _seconds(start + window - now)
+        return Refusal(
+            gettext(
+                "Too many payment attempts. Please wait %(minutes)s minute(s) before trying again."
+            )
+            % {"minutes": math.ceil(wait / 60)},
+            wait,
+        )
+    return None
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(1, math.ceil(delta.total_seconds()))
+
+
+def _window_start(now: datetime, window: timedelta) -> datetime:
+    epoch = datetime(2000, 1, 1, tzinfo=now.tzinfo)
+    return epoch + ((now - epoch) // window) * window
+
+
+def hit_counter(key: str, window_start: datetime) -> int:
+    """Add one hit to ``key``'s window and say how many it has now, in one statement that
+    is atomic on PostgreSQL and SQLite alike (INSERT ... ON CONFLICT ... RETURNING)."""
+    q = connection.ops.quote_name
+    table, key_, start_, hits = (
+        q(RateCounter._meta.db_table), q("key"), q("window_start"), q("hits")
+    )
+    start = connection.ops.adapt_datetimefield_value(window_start)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_}, {start_}, {hits}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
+            f"RETURNING {hits}",
+            [key[:120], start],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    """Forget counters of windows long gone. Run periodically; blocks stay as history."""
+    now = now or timezone.now()
+    deleted, _ = RateCounter.objects.filter(window_start__lt=now - timedelta(days=1)).delete()
+    return deleted
+
+
+# -- screening ---------------------------------------------------------------------------
+
+
+def screen_order(order: Order, *, actor: str = ACTOR, now: datetime | None = None) -> Screening:
+    """Score ``order`` as it is being marked paid and decide. Call in the payment's
+    transaction, with the order locked, before anything is fulfilled. Screening an order
+    twice returns the first screening."""
+    from comptoir.orders import services as orders
+
+    assert transaction.get_connection().in_atomic_block
+    existing = Screening.objects.filter(order=order).first()
+    if existing is not None:
+        return existing
+    now = now or timezone.now()
+    config = shop_settings(order.shop_id)
+    attempt = (
+        PaymentAttempt.objects.filter(order=order, outcome=AttemptOutcome.SUCCEEDED)
+        .order_by("-created_at")
+        .first()
+    )
+    facts = rules.Facts(
+        order=order,
+        settings=config,
+        now=now,
+        signals=OrderSignals.objects.filter(order=order).first(),
+        attempt=attempt,
+    )
+    score, reasons = rules.evaluate(facts)
+    if score >= config.cancel_score:
+        decision = Decision.CANCELLED
+    elif score >= config.review_score:
+        decision = Decision.HELD
+    else:
+        decision = Decision.APPROVED
+    screening = Screening.objects.create(
+        order=order,
+        score=score,
+        decision=decision,
+        automatic_decision=decision,
+        reasons=[r.as_dict() for r in reasons],
+        decided_by=actor,
+        decided_at=now,
+    )
+    orders.record_event(
+        order,
+        "fraud_screening",
+        actor=actor,
+        note=f"{decision} (score {score})",
+        data={"score": score, "decision": decision, "rules": [r.rule for r in reasons]},
+    )
+    if decision == Decision.HELD:
+        _open_review(order, screening)
+    return screening
+
+
+def explained(screening: Screening) -> list[tuple[int, str]]:
+    """(points, reason) in the active language."""
+    return [(int(r.get("points", 0)), rules.explain(r)) for r in screening.reasons]
+
+
+def _open_review(order: Order, screening: Screening) -> None:
+    from django.utils import translation
+
+    from comptoir.inbox.services import open_item
+
+    # The detail is written once, in the language the merchant reads the shop in.
+    with translation.override(order.shop.default_language):
+        lines = [f"{points:+d} {text}" for points, text in explained(screening)]
+        detail = "\n".join(
+            [gettext("Score %(score)s.") % {"score": screening.score}, *lines]
+        )
+    open_item(
+        order.shop,
+        kind=REVIEW_KIND,
+        key=f"order:{order.pk}",
+        title=gettext_noop("Order %(number)s held for fraud review (score %(score)s)"),
+        title_params={"number": order.reference, "score": screening.score},
+        detail=detail,
+        context={"score": screening.score, "reasons": screening.reasons},
+        order=order,
+    )
+
+
+def release_order(order: Order) -> None:
+    """Fulfil a paid order that screening let through: its downloads and its parcels.
+    In the transaction that marks it paid or approves it."""
+    from comptoir.downloads.services import grant_downloads
+    from comptoir.fulfillment.services import split_order
+
+    grant_downloads(order)
+    # The parcels owed, and their dispatch tasks, exist iff the payment is committed.
+    split_order(order)
+
+
+def _decide(order_id: int, target: str, *, actor: str) -> tuple[Order, Screening]:
+    from comptoir.orders import services as orders
+
+    order = orders.lock_order(order_id)
+    screening = Screening.objects.select_for_update().filter(order=order).first()
+    if screening is None or target not in DECISION_TRANSITIONS[screening.decision]:
+        raise DecisionNotAllowed(gettext("This order is not held for review."))
+    previous = screening.decision
+    screening.decision, screening.decided_by = target, actor
+    screening.decided_at = timezone.now()
+    screening.save(update_fields=["decision", "decided_by", "decided_at"])
+    orders.record_event(
+        order,
+        "fraud_review",
+        actor=actor,
+        note=f"{previous} -> {target}",
+        data={"from": previous, "to": target},
+    )
+    return order, screening
+
+
+@transaction.atomic
+def approve_held_order(order_id: int, *, actor: str) -> Order:
+    """The merchant vouches for a held order: it ships like any other."""
+    from comptoir.inbox.services import close_item
+    from comptoir.orders.states import OrderStatus
+
+    order, _screening = _decide(order_id, Decision.APPROVED, actor=actor)
+    if order.status != OrderStatus.PAID:
+        raise DecisionNotAllowed(gettext("This order is no longer paid; it cannot ship."))
+    release_order(order)
+    close_item(
+        order.shop,
+        kind=REVIEW_KIND,
+        key=f"order:{order.pk}",
+        reason=gettext("Approved by %(who)s") % {"who": actor},
+    )
+    return order
+
+
+@transaction.atomic
+def cancel_held_order(order_id: int, *, actor: str) -> Order:
+    """The merchant refuses a held order: cancelled, stock back, payment refunded."""
+    from comptoir.inbox.services import close_item
+    from comptoir.orders import services as orders
+
+    order, _screening = _decide(order_id, Decision.CANCELLED, actor=actor)
+    order = orders.cancel_order(order.pk, actor=actor, reason=gettext("refused after fraud review"))
+    close_item(
+        order.shop,
+        kind=REVIEW_KIND,
+        key=f"order:{order.pk}",
+        reason=gettext("Cancelled by %(who)s") % {"who": actor},
+    )
+    return order
