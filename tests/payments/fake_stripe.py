@@ -124,6 +124,7 @@ class FakeStripe:
         *,
         fingerprint: str = "fp_test_4242",
         three_d_secure: str = "authenticated",
+        country: str = "FR",
     ) -> dict[str, Any]:
         """The shopper paid on the hosted page (after a 3-D Secure challenge)."""
         with self._lock:
@@ -142,6 +143,7 @@ class FakeStripe:
                         "brand": "visa",
                         "last4": "3220",
                         "fingerprint": fingerprint,
+                        "country": country,
                         "three_d_secure": {"result": three_d_secure, "version": "2.2.0"},
                     },
                 },

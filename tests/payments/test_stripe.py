@@ -436,7 +436,9 @@ def test_a_declined_card_on_the_hosted_page_does_not_end_the_payment(
         "reason": "insufficient_funds",
         "card_last4": "9995",
         "card_fingerprint": "fp_x",
+        "card_country": "",
         "three_d_secure": "",
+        "liability_shift": None,
     }
 
 
@@ -491,7 +493,9 @@ def test_the_return_page_records_the_card_and_3ds_outcome(shop, stripe_provider,
         "reason": "",
         "card_last4": "3220",
         "card_fingerprint": "fp_test_4242",
+        "card_country": "FR",
         "three_d_secure": "authenticated",
+        "liability_shift": True,
     }
 
 

@@ -37,7 +37,7 @@ from comptoir.customers.forms import AddressFields
 from comptoir.discounts.services import DiscountRefused
 from comptoir.fraud import clients
 from comptoir.fraud import services as fraud
-from comptoir.fraud.views import refused
+from comptoir.fraud.views import refused as payment_step_refused
 from comptoir.inventory.exceptions import OutOfStock
 from comptoir.orders.models import Order
 from comptoir.orders.views import go_pay
@@ -66,7 +66,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         # The payment step: paused after declines, and rate limited per IP and session.
         refusal = fraud.check_payment_step(request)
         if refusal is not None:
-            return refused(request, refusal)
+            return payment_step_refused(request, refusal)
     if (
         action == "place"
         and request.POST.get("cart")

@@ -19,7 +19,7 @@ from comptoir.fraud.services import explained
 class FraudSettingsForm(forms.ModelForm):
     class Meta:
         model = FraudSettings
-        fields = "__all__"
+        exclude: list[str] = []
 
     def clean_rule_points(self) -> dict[str, int]:
         points = self.cleaned_data.get("rule_points") or {}

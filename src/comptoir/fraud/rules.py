@@ -261,8 +261,9 @@ def countries(facts: Facts) -> list[Reason]:
         reasons.append(
             facts.reason(
                 "billing_shipping_country",
-                gettext_noop("Billing country %(billing)s differs from shipping country "
-                             "%(shipping)s"),
+                gettext_noop(
+                    "Billing country %(billing)s differs from shipping country %(shipping)s"
+                ),
                 billing=billing,
                 shipping=shipping,
             )
@@ -282,8 +283,10 @@ def countries(facts: Facts) -> list[Reason]:
             reasons.append(
                 facts.reason(
                     "ip_country",
-                    gettext_noop("Ordered from %(ip_country)s, billed in %(billing)s and "
-                                 "shipped to %(shipping)s"),
+                    gettext_noop(
+                        "Ordered from %(ip_country)s, billed in %(billing)s and "
+                        "shipped to %(shipping)s"
+                    ),
                     ip_country=ip_country,
                     billing=billing,
                     shipping=shipping,
@@ -322,8 +325,10 @@ def first_high_value(facts: Facts) -> list[Reason]:
     return [
         facts.reason(
             "first_high_value",
-            gettext_noop("First order of this customer, of %(total)s %(currency)s (high value "
-                         "from %(threshold)s)"),
+            gettext_noop(
+                "First order of this customer, of %(total)s %(currency)s (high value "
+                "from %(threshold)s)"
+            ),
             total=str(order.total),
             currency=order.currency,
             threshold=str(facts.settings.high_value_amount),
@@ -342,7 +347,9 @@ def disposable_domains() -> frozenset[str]:
 
         bundled = Path(__file__).with_name("disposable_domains.txt").read_text()
         return frozenset(
-            line.strip().lower() for line in bundled.splitlines() if line.strip() and "#" not in line
+            line.strip().lower()
+            for line in bundled.splitlines()
+            if line.strip() and "#" not in line
         )
     return frozenset(blocklist)
 
@@ -428,4 +435,3 @@ RULES: list[Callable[[Facts], list[Reason]]] = [
 def evaluate(facts: Facts) -> tuple[int, list[Reason]]:
     reasons = [reason for rule in RULES for reason in rule(facts)]
     return sum(r.points for r in reasons), reasons
-

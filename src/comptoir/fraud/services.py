@@ -261,7 +261,10 @@ def hit_counter(key: str, window_start: datetime) -> int:
     is atomic on PostgreSQL and SQLite alike (INSERT ... ON CONFLICT ... RETURNING)."""
     q = connection.ops.quote_name
     table, key_, start_, hits = (
-        q(RateCounter._meta.db_table), q("key"), q("window_start"), q("hits")
+        q(RateCounter._meta.db_table),
+        q("key"),
+        q("window_start"),
+        q("hits"),
     )
     start = connection.ops.adapt_datetimefield_value(window_start)
     with connection.cursor() as cursor:
@@ -349,17 +352,18 @@ def _open_review(order: Order, screening: Screening) -> None:
     # The detail is written once, in the language the merchant reads the shop in.
     with translation.override(order.shop.default_language):
         lines = [f"{points:+d} {text}" for points, text in explained(screening)]
-        detail = "\n".join(
-            [gettext("Score %(score)s.") % {"score": screening.score}, *lines]
-        )
+        detail = "\n".join([gettext("Score %(score)s.") % {"score": screening.score}, *lines])
     open_item(
         order.shop,
         kind=REVIEW_KIND,
         key=f"order:{order.pk}",
         title=gettext_noop("Order %(number)s held for fraud review (score %(score)s)"),
         title_params={"number": order.reference, "score": screening.score},
+        # Several sentences with their own parameters: written in the shop's language (the
+        # order's admin page shows them in each reader's own).
         detail=detail,
-        context={"score": screening.score, "reasons": screening.reasons},
+        detail_params=None,
+        context={"score": screening.score},
         order=order,
     )
 

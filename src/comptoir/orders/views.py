@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from comptoir.core.exceptions import ComptoirError
 from comptoir.fraud import services as fraud
-from comptoir.fraud.views import refused
+from comptoir.fraud.views import refused as payment_step_refused
 from comptoir.orders.links import order_from_token, order_status_path
 from comptoir.orders.models import Order
 from comptoir.orders.states import PAID_STATES, OrderStatus
@@ -63,7 +63,7 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponseRedirect(order_status_path(order), status=303)
     refusal = fraud.check_payment_step(request)
     if refusal is not None:
-        return refused(request, refusal, order=order)
+        return payment_step_refused(request, refusal, order=order)
     latest = order.payments.order_by("-created_at").first()
     if latest is None or latest.status != PaymentStatus.PENDING:
         try:

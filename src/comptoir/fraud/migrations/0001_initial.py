@@ -6,133 +6,390 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0002_order_promised_dispatch_on'),
-        ('shops', '0002_shop_country_and_oss'),
+        ("orders", "0002_order_promised_dispatch_on"),
+        ("shops", "0002_shop_country_and_oss"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FraudSettings',
+            name="FraudSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('review_score', models.PositiveIntegerField(default=30, help_text='An order scoring at least this is paid but not shipped until approved.', verbose_name='hold for review from score')),
-                ('cancel_score', models.PositiveIntegerField(default=80, help_text='An order scoring at least this is cancelled and refunded at once.', verbose_name='cancel and refund from score')),
-                ('high_value_amount', models.DecimalField(decimal_places=2, default=Decimal('300.00'), help_text="A customer's first order of at least this amount scores points.", max_digits=12, verbose_name='high value from')),
-                ('velocity_minutes', models.PositiveIntegerField(default=60, verbose_name='velocity window (minutes)')),
-                ('velocity_orders', models.PositiveIntegerField(default=3, help_text='Per email, IP address, browser session and card.', verbose_name='orders allowed in the window')),
-                ('velocity_attempts', models.PositiveIntegerField(default=5, help_text='Per email, IP address, browser session and card.', verbose_name='payment attempts allowed in the window')),
-                ('decline_minutes', models.PositiveIntegerField(default=30, verbose_name='declines window (minutes)')),
-                ('throttle_after_declines', models.PositiveIntegerField(default=3, help_text='Declined payments from one IP, session or card before a short pause.', verbose_name='throttle after declines')),
-                ('throttle_minutes', models.PositiveIntegerField(default=10, verbose_name='throttle for (minutes)')),
-                ('block_after_declines', models.PositiveIntegerField(default=6, help_text='Declined payments from one IP, session or card before a long block.', verbose_name='block after declines')),
-                ('block_minutes', models.PositiveIntegerField(default=1440, verbose_name='block for (minutes)')),
-                ('payment_step_minutes', models.PositiveIntegerField(default=10, verbose_name='payment step rate window (minutes)')),
-                ('payment_steps_per_ip', models.PositiveIntegerField(default=30, verbose_name='payment steps per IP address in the window')),
-                ('payment_steps_per_session', models.PositiveIntegerField(default=10, verbose_name='payment steps per session in the window')),
-                ('forwarder_patterns', models.TextField(blank=True, help_text='One per line: a piece of an address (street, postcode, name) known to be a parcel forwarder. Case does not matter. Added to a few well-known ones.', verbose_name='freight forwarder addresses')),
-                ('rule_points', models.JSONField(blank=True, default=dict, help_text='Overrides of the default points, e.g. {"disposable_email": 40}.', verbose_name='points per rule')),
-                ('shop', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='fraud_settings', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "review_score",
+                    models.PositiveIntegerField(
+                        default=30,
+                        help_text="An order scoring at least this is paid but not shipped until approved.",
+                        verbose_name="hold for review from score",
+                    ),
+                ),
+                (
+                    "cancel_score",
+                    models.PositiveIntegerField(
+                        default=80,
+                        help_text="An order scoring at least this is cancelled and refunded at once.",
+                        verbose_name="cancel and refund from score",
+                    ),
+                ),
+                (
+                    "high_value_amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("300.00"),
+                        help_text="A customer's first order of at least this amount scores points.",
+                        max_digits=12,
+                        verbose_name="high value from",
+                    ),
+                ),
+                (
+                    "velocity_minutes",
+                    models.PositiveIntegerField(
+                        default=60, verbose_name="velocity window (minutes)"
+                    ),
+                ),
+                (
+                    "velocity_orders",
+                    models.PositiveIntegerField(
+                        default=3,
+                        help_text="Per email, IP address, browser session and card.",
+                        verbose_name="orders allowed in the window",
+                    ),
+                ),
+                (
+                    "velocity_attempts",
+                    models.PositiveIntegerField(
+                        default=5,
+                        help_text="Per email, IP address, browser session and card.",
+                        verbose_name="payment attempts allowed in the window",
+                    ),
+                ),
+                (
+                    "decline_minutes",
+                    models.PositiveIntegerField(
+                        default=30, verbose_name="declines window (minutes)"
+                    ),
+                ),
+                (
+                    "throttle_after_declines",
+                    models.PositiveIntegerField(
+                        default=3,
+                        help_text="Declined payments from one IP, session or card before a short pause.",
+                        verbose_name="throttle after declines",
+                    ),
+                ),
+                (
+                    "throttle_minutes",
+                    models.PositiveIntegerField(default=10, verbose_name="throttle for (minutes)"),
+                ),
+                (
+                    "block_after_declines",
+                    models.PositiveIntegerField(
+                        default=6,
+                        help_text="Declined payments from one IP, session or card before a long block.",
+                        verbose_name="block after declines",
+                    ),
+                ),
+                (
+                    "block_minutes",
+                    models.PositiveIntegerField(default=1440, verbose_name="block for (minutes)"),
+                ),
+                (
+                    "payment_step_minutes",
+                    models.PositiveIntegerField(
+                        default=10, verbose_name="payment step rate window (minutes)"
+                    ),
+                ),
+                (
+                    "payment_steps_per_ip",
+                    models.PositiveIntegerField(
+                        default=30, verbose_name="payment steps per IP address in the window"
+                    ),
+                ),
+                (
+                    "payment_steps_per_session",
+                    models.PositiveIntegerField(
+                        default=10, verbose_name="payment steps per session in the window"
+                    ),
+                ),
+                (
+                    "forwarder_patterns",
+                    models.TextField(
+                        blank=True,
+                        help_text="One per line: a piece of an address (street, postcode, name) known to be a parcel forwarder. Case does not matter. Added to a few well-known ones.",
+                        verbose_name="freight forwarder addresses",
+                    ),
+                ),
+                (
+                    "rule_points",
+                    models.JSONField(
+                        blank=True,
+                        default=dict,
+                        help_text='Overrides of the default points, e.g. {"disposable_email": 40}.',
+                        verbose_name="points per rule",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fraud_settings",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fraud settings',
-                'verbose_name_plural': 'fraud settings',
+                "verbose_name": "fraud settings",
+                "verbose_name_plural": "fraud settings",
             },
         ),
         migrations.CreateModel(
-            name='RateCounter',
+            name="RateCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120)),
-                ('window_start', models.DateTimeField()),
-                ('hits', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=120)),
+                ("window_start", models.DateTimeField()),
+                ("hits", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['window_start'], name='fraud_ratec_window__f91943_idx')],
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='fraud_rate_once')],
+                "indexes": [
+                    models.Index(fields=["window_start"], name="fraud_ratec_window__f91943_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "window_start"), name="fraud_rate_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Screening',
+            name="Screening",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.IntegerField(verbose_name='score')),
-                ('decision', models.CharField(choices=[('approved', 'Approved'), ('held', 'Held for review'), ('cancelled', 'Cancelled and refunded')], max_length=12, verbose_name='decision')),
-                ('automatic_decision', models.CharField(choices=[('approved', 'Approved'), ('held', 'Held for review'), ('cancelled', 'Cancelled and refunded')], max_length=12)),
-                ('reasons', models.JSONField(default=list)),
-                ('decided_by', models.CharField(blank=True, max_length=120)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='fraud_screening', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("score", models.IntegerField(verbose_name="score")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[
+                            ("approved", "Approved"),
+                            ("held", "Held for review"),
+                            ("cancelled", "Cancelled and refunded"),
+                        ],
+                        max_length=12,
+                        verbose_name="decision",
+                    ),
+                ),
+                (
+                    "automatic_decision",
+                    models.CharField(
+                        choices=[
+                            ("approved", "Approved"),
+                            ("held", "Held for review"),
+                            ("cancelled", "Cancelled and refunded"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("reasons", models.JSONField(default=list)),
+                ("decided_by", models.CharField(blank=True, max_length=120)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fraud_screening",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fraud screening',
-                'verbose_name_plural': 'fraud screenings',
-                'ordering': ['-created_at'],
+                "verbose_name": "fraud screening",
+                "verbose_name_plural": "fraud screenings",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Block',
+            name="Block",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('scope', models.CharField(choices=[('ip', 'IP address'), ('session', 'Browser session'), ('card', 'Card')], max_length=10, verbose_name='scope')),
-                ('value', models.CharField(max_length=64, verbose_name='value')),
-                ('level', models.CharField(choices=[('throttle', 'Throttled'), ('block', 'Blocked')], max_length=10, verbose_name='level')),
-                ('until', models.DateTimeField(verbose_name='until')),
-                ('declines', models.PositiveIntegerField(verbose_name='declines seen')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "scope",
+                    models.CharField(
+                        choices=[
+                            ("ip", "IP address"),
+                            ("session", "Browser session"),
+                            ("card", "Card"),
+                        ],
+                        max_length=10,
+                        verbose_name="scope",
+                    ),
+                ),
+                ("value", models.CharField(max_length=64, verbose_name="value")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[("throttle", "Throttled"), ("block", "Blocked")],
+                        max_length=10,
+                        verbose_name="level",
+                    ),
+                ),
+                ("until", models.DateTimeField(verbose_name="until")),
+                ("declines", models.PositiveIntegerField(verbose_name="declines seen")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'block',
-                'verbose_name_plural': 'blocks',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['shop', 'scope', 'value', 'until'], name='fraud_block_shop_id_cc0768_idx')],
+                "verbose_name": "block",
+                "verbose_name_plural": "blocks",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(
+                        fields=["shop", "scope", "value", "until"],
+                        name="fraud_block_shop_id_cc0768_idx",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OrderSignals',
+            name="OrderSignals",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('ip_country', models.CharField(blank=True, max_length=2)),
-                ('ip_country_note', models.CharField(blank=True, max_length=120)),
-                ('session_hash', models.CharField(blank=True, max_length=64)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('email', models.EmailField(max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='fraud_signals', to='orders.order')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("ip_country", models.CharField(blank=True, max_length=2)),
+                ("ip_country_note", models.CharField(blank=True, max_length=120)),
+                ("session_hash", models.CharField(blank=True, max_length=64)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                ("email", models.EmailField(max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fraud_signals",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['shop', 'email', 'created_at'], name='fraud_order_shop_id_6fac55_idx'), models.Index(fields=['shop', 'ip', 'created_at'], name='fraud_order_shop_id_043a42_idx'), models.Index(fields=['shop', 'session_hash', 'created_at'], name='fraud_order_shop_id_95e186_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["shop", "email", "created_at"],
+                        name="fraud_order_shop_id_6fac55_idx",
+                    ),
+                    models.Index(
+                        fields=["shop", "ip", "created_at"], name="fraud_order_shop_id_043a42_idx"
+                    ),
+                    models.Index(
+                        fields=["shop", "session_hash", "created_at"],
+                        name="fraud_order_shop_id_95e186_idx",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PaymentAttempt',
+            name="PaymentAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payment_id', models.UUIDField(blank=True, null=True)),
-                ('provider', models.CharField(max_length=40)),
-                ('dedupe_key', models.CharField(max_length=240, unique=True)),
-                ('outcome', models.CharField(choices=[('succeeded', 'Succeeded'), ('declined', 'Declined')], max_length=12)),
-                ('decline_code', models.CharField(blank=True, max_length=60)),
-                ('card_fingerprint', models.CharField(blank=True, max_length=64)),
-                ('card_country', models.CharField(blank=True, max_length=2)),
-                ('three_d_secure', models.CharField(blank=True, max_length=30)),
-                ('liability_shift', models.BooleanField(null=True)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('session_hash', models.CharField(blank=True, max_length=64)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fraud_attempts', to='orders.order')),
-                ('shop', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shops.shop')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("payment_id", models.UUIDField(blank=True, null=True)),
+                ("provider", models.CharField(max_length=40)),
+                ("dedupe_key", models.CharField(max_length=240, unique=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("succeeded", "Succeeded"), ("declined", "Declined")],
+                        max_length=12,
+                    ),
+                ),
+                ("decline_code", models.CharField(blank=True, max_length=60)),
+                ("card_fingerprint", models.CharField(blank=True, max_length=64)),
+                ("card_country", models.CharField(blank=True, max_length=2)),
+                ("three_d_secure", models.CharField(blank=True, max_length=30)),
+                ("liability_shift", models.BooleanField(null=True)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("session_hash", models.CharField(blank=True, max_length=64)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fraud_attempts",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "shop",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shops.shop",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['shop', 'ip', 'created_at'], name='fraud_payme_shop_id_1164a5_idx'), models.Index(fields=['shop', 'session_hash', 'created_at'], name='fraud_payme_shop_id_3d84f2_idx'), models.Index(fields=['shop', 'card_fingerprint', 'created_at'], name='fraud_payme_shop_id_5b0e64_idx'), models.Index(fields=['shop', 'email', 'created_at'], name='fraud_payme_shop_id_113dad_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["shop", "ip", "created_at"], name="fraud_payme_shop_id_1164a5_idx"
+                    ),
+                    models.Index(
+                        fields=["shop", "session_hash", "created_at"],
+                        name="fraud_payme_shop_id_3d84f2_idx",
+                    ),
+                    models.Index(
+                        fields=["shop", "card_fingerprint", "created_at"],
+                        name="fraud_payme_shop_id_5b0e64_idx",
+                    ),
+                    models.Index(
+                        fields=["shop", "email", "created_at"],
+                        name="fraud_payme_shop_id_113dad_idx",
+                    ),
+                ],
             },
         ),
     ]

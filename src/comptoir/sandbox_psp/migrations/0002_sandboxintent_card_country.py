@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sandbox_psp', '0001_initial'),
+        ("sandbox_psp", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sandboxintent',
-            name='card_country',
+            model_name="sandboxintent",
+            name="card_country",
             field=models.CharField(blank=True, max_length=2),
         ),
     ]
