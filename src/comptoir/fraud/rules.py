@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext, gettext_noop
 
 from comptoir.fraud.models import (
@@ -120,6 +120,28 @@ class Facts:
     def velocity_since(self) -> datetime:
         return self.now - timedelta(minutes=self.settings.velocity_minutes)
 
+    @cached_property
+    def attempt_counts(self) -> dict[str, int]:
+        """The card attempts the velocity and decline rules count, in one query:
+        ``tries_<what>`` in the velocity window, ``declines_<scope>`` in the declines
+        window, ``card_orders``: other orders this card paid."""
+        order = self.order
+        decline_since = self.now - timedelta(minutes=self.settings.decline_minutes)
+        recent = Q(created_at__gte=self.velocity_since)
+        declined = Q(created_at__gte=decline_since, outcome=AttemptOutcome.DECLINED)
+        wanted = {"tries_email": Count("pk", filter=recent & Q(email=order.email))}
+        for scope, value in self.identities().items():
+            same = Q(**{COLUMNS[scope]: value})
+            wanted[f"tries_{scope}"] = Count("pk", filter=recent & same)
+            wanted[f"declines_{scope}"] = Count("pk", filter=declined & same)
+        if BlockScope.CARD in self.identities():
+            paid = Q(card_fingerprint=self.identities()[BlockScope.CARD])
+            paid &= Q(outcome=AttemptOutcome.SUCCEEDED) & ~Q(order=order)
+            wanted["card_orders"] = Count("order", distinct=True, filter=recent & paid)
+        return PaymentAttempt.objects.filter(
+            shop_id=order.shop_id, created_at__gte=min(self.velocity_since, decline_since)
+        ).aggregate(**wanted)
+
     def identities(self) -> dict[str, str]:
         """scope -> value of this order's IP, session and card, where known."""
         found = {}
@@ -130,6 +152,13 @@ class Facts:
         if self.attempt and self.attempt.card_fingerprint:
             found[BlockScope.CARD] = self.attempt.card_fingerprint
         return found
+
+
+COLUMNS = {
+    BlockScope.IP: "ip",
+    BlockScope.SESSION: "session_hash",
+    BlockScope.CARD: "card_fingerprint",
+}
 
 
 # -- velocity ----------------------------------------------------------------------------
@@ -152,40 +181,32 @@ ATTEMPT_VELOCITY = {
 }
 
 
+def _counts(queryset: Any, filters: dict[str, Q]) -> dict[str, int]:
+    """Several filtered counts of one table in one query."""
+    wanted = {key: Count("pk", filter=q) for key, q in filters.items()}
+    return queryset.aggregate(**wanted) if wanted else {}
+
+
 def velocity(facts: Facts) -> list[Reason]:
     order, since, shop = facts.order, facts.velocity_since, facts.order.shop_id
     signals = facts.signals
-    orders: dict[str, int] = {
-        "email": Order.objects.filter(shop_id=shop, email=order.email, created_at__gte=since)
-        .exclude(pk=order.pk)
-        .count()
-        + 1
+    others = Order.objects.filter(shop_id=shop, email=order.email, created_at__gte=since)
+    orders = {"email": others.exclude(pk=order.pk).count() + 1}
+    placed = {}
+    if signals and signals.ip:
+        placed["ip"] = Q(ip=signals.ip)
+    if signals and signals.session_hash:
+        placed["session"] = Q(session_hash=signals.session_hash)
+    recent = OrderSignals.objects.filter(shop_id=shop, created_at__gte=since).exclude(order=order)
+    orders |= {key: count + 1 for key, count in _counts(recent, placed).items()}
+    counts = facts.attempt_counts
+    if "card_orders" in counts:
+        orders["card"] = counts["card_orders"] + 1
+    tries = {
+        what: counts[f"tries_{what}"]
+        for what in ("email", *BlockScope.values)
+        if f"tries_{what}" in counts
     }
-    recent = OrderSignals.objects.filter(shop_id=shop, created_at__gte=since)
-    if signals and signals.ip:
-        orders["ip"] = recent.filter(ip=signals.ip).exclude(order=order).count() + 1
-    if signals and signals.session_hash:
-        orders["session"] = (
-            recent.filter(session_hash=signals.session_hash).exclude(order=order).count() + 1
-        )
-    attempts = PaymentAttempt.objects.filter(shop_id=shop, created_at__gte=since)
-    fingerprint = facts.attempt.card_fingerprint if facts.attempt else ""
-    if fingerprint:
-        orders["card"] = (
-            attempts.filter(card_fingerprint=fingerprint, outcome=AttemptOutcome.SUCCEEDED)
-            .exclude(order=order)
-            .values("order")
-            .distinct()
-            .count()
-            + 1
-        )
-    tries: dict[str, int] = {"email": attempts.filter(email=order.email).count()}
-    if signals and signals.ip:
-        tries["ip"] = attempts.filter(ip=signals.ip).count()
-    if signals and signals.session_hash:
-        tries["session"] = attempts.filter(session_hash=signals.session_hash).count()
-    if fingerprint:
-        tries["card"] = attempts.filter(card_fingerprint=fingerprint).count()
     minutes = facts.settings.velocity_minutes
     reasons = [
         facts.reason("velocity_orders", ORDER_VELOCITY[what], count=count, minutes=minutes)
@@ -231,13 +252,7 @@ def declines(facts: Facts) -> list[Reason]:
         )
     if reasons:
         return reasons
-    since = facts.now - timedelta(minutes=facts.settings.decline_minutes)
-    recent = PaymentAttempt.objects.filter(
-        shop_id=facts.order.shop_id, outcome=AttemptOutcome.DECLINED, created_at__gte=since
-    )
-    field_of = {BlockScope.IP: "ip", BlockScope.SESSION: "session_hash"}
-    field_of[BlockScope.CARD] = "card_fingerprint"
-    worst = max(recent.filter(**{field_of[s]: v}).count() for s, v in identities.items())
+    worst = max(facts.attempt_counts[f"declines_{scope}"] for scope in identities)
     if worst >= facts.settings.throttle_after_declines:
         return [
             facts.reason(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
@@ -49,15 +49,10 @@ class DecisionNotAllowed(ComptoirError):
 
 
 def shop_settings(shop: Shop | int) -> FraudSettings:
+    """The shop's thresholds; the defaults (unsaved) until the merchant saves their own."""
     shop_id = shop if isinstance(shop, int) else shop.pk
     found = FraudSettings.objects.filter(shop_id=shop_id).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return FraudSettings.objects.create(shop_id=shop_id)
-    except IntegrityError:  # made by a concurrent screening of the same shop
-        return FraudSettings.objects.get(shop_id=shop_id)
+    return found if found is not None else FraudSettings(shop_id=shop_id)
 
 
 # -- signals -----------------------------------------------------------------------------
@@ -68,19 +63,17 @@ def record_order_signals(
 ) -> OrderSignals:
     """What the checkout saw of the shopper; call in the transaction placing the order."""
     located = geoip.locate(ip)
-    signals, _created = OrderSignals.objects.get_or_create(
+    # The order was created in this same transaction: nothing can have recorded it before.
+    return OrderSignals.objects.create(
         order=order,
-        defaults={
-            "shop_id": order.shop_id,
-            "ip": ip or None,
-            "ip_country": located.country,
-            "ip_country_note": located.note,
-            "session_hash": clients.hash_session(session_key),
-            "user_agent": user_agent[:300],
-            "email": order.email,
-        },
+        shop_id=order.shop_id,
+        ip=ip or None,
+        ip_country=located.country,
+        ip_country_note=located.note,
+        session_hash=clients.hash_session(session_key),
+        user_agent=user_agent[:300],
+        email=order.email,
     )
-    return signals
 
 
 def record_payment_attempt(provider: str, event: Any) -> PaymentAttempt | None:
@@ -95,41 +88,47 @@ def record_payment_attempt(provider: str, event: Any) -> PaymentAttempt | None:
         outcome, dedupe = AttemptOutcome.DECLINED, f"{provider}:event:{event.event_id}"
     else:
         return None
-    payment = (
-        Payment.objects.select_related("order").filter(pk=event.payment_id).first()
-        if event.payment_id
-        else None
-    )
-    if payment is None:
+    if not event.payment_id:
         return None
-    order = payment.order
-    signals = OrderSignals.objects.filter(order=order).first()
+    # The order's signals say all the attempt needs of its order; a payment of an order
+    # placed without the checkout (none recorded) reads its order instead.
+    signals = OrderSignals.objects.filter(order__payments__pk=event.payment_id).first()
+    if signals is not None:
+        shop_id, order_id, email = signals.shop_id, signals.order_id, signals.email
+        ip, session = signals.ip, signals.session_hash
+    else:
+        payment = Payment.objects.select_related("order").filter(pk=event.payment_id).first()
+        if payment is None:
+            return None
+        shop_id, order_id, email = payment.order.shop_id, payment.order_id, payment.order.email
+        ip, session = payment.order.client_ip, ""
     details = event.details
     three_ds = str(details.get("three_d_secure") or "")
     shift = details.get("liability_shift")
     if shift is None and three_ds:
         shift = three_ds in rules.LIABILITY_SHIFTED
-    with transaction.atomic():
-        attempt, created = PaymentAttempt.objects.get_or_create(
-            dedupe_key=dedupe[:240],
-            defaults={
-                "shop_id": order.shop_id,
-                "order": order,
-                "payment_id": payment.pk,
-                "provider": provider,
-                "outcome": outcome,
-                "decline_code": str(details.get("reason") or "")[:60],
-                "card_fingerprint": str(details.get("card_fingerprint") or "")[:64],
-                "card_country": str(details.get("card_country") or "")[:2].upper(),
-                "three_d_secure": three_ds[:30],
-                "liability_shift": shift,
-                "ip": signals.ip if signals else order.client_ip,
-                "session_hash": signals.session_hash if signals else "",
-                "email": order.email,
-            },
-        )
-        if created and outcome == AttemptOutcome.DECLINED:
-            _block_after_declines(attempt)
+    attempt = PaymentAttempt(
+        dedupe_key=dedupe[:240],
+        shop_id=shop_id,
+        order_id=order_id,
+        payment_id=event.payment_id,
+        provider=provider,
+        outcome=outcome,
+        decline_code=str(details.get("reason") or "")[:60],
+        card_fingerprint=str(details.get("card_fingerprint") or "")[:64],
+        card_country=str(details.get("card_country") or "")[:2].upper(),
+        three_d_secure=three_ds[:30],
+        liability_shift=shift,
+        ip=ip,
+        session_hash=session,
+        email=email,
+    )
+    # The same attempt reported again (a replay; the return page and the webhook) is
+    # skipped by the unique key, in one statement.
+    PaymentAttempt.objects.bulk_create([attempt], ignore_conflicts=True)
+    if outcome == AttemptOutcome.DECLINED:
+        # Safe to run for a replay too: a pause already set is not set twice.
+        _block_after_declines(attempt)
     return attempt
 
 
@@ -227,15 +226,13 @@ def check_payment_step(request: Any, *, now: datetime | None = None) -> Refusal 
     config = shop_settings(shop)
     window = timedelta(minutes=max(config.payment_step_minutes, 1))
     start = _window_start(now, window)
-    limits = []
+    limits = {}
     if ip:
-        limits.append((f"pay:{shop.pk}:ip:{ip}", config.payment_steps_per_ip))
+        limits[f"pay:{shop.pk}:ip:{ip}"] = config.payment_steps_per_ip
     if session:
-        limits.append((f"pay:{shop.pk}:session:{session}", config.payment_steps_per_session))
-    over = False
-    for key, limit in limits:
-        over |= hit_counter(key, start) > limit
-    if over:
+        limits[f"pay:{shop.pk}:session:{session}"] = config.payment_steps_per_session
+    hits = hit_counters(list(limits), start)
+    if any(hits[key] > limit for key, limit in limits.items()):
         wait = _seconds(start + window - now)
         return Refusal(
             gettext(
@@ -256,9 +253,12 @@ def _window_start(now: datetime, window: timedelta) -> datetime:
     return epoch + ((now - epoch) // window) * window
 
 
-def hit_counter(key: str, window_start: datetime) -> int:
-    """Add one hit to ``key``'s window and say how many it has now, in one statement that
-    is atomic on PostgreSQL and SQLite alike (INSERT ... ON CONFLICT ... RETURNING)."""
+def hit_counters(keys: list[str], window_start: datetime) -> dict[str, int]:
+    """Add one hit to each key's window and say how many each has now, in one statement
+    that is atomic on PostgreSQL and SQLite alike (INSERT ... ON CONFLICT ... RETURNING)."""
+    if not keys:
+        return {}
+    keys = [key[:120] for key in keys]
     q = connection.ops.quote_name
     table, key_, start_, hits = (
         q(RateCounter._meta.db_table),
@@ -267,14 +267,15 @@ def hit_counter(key: str, window_start: datetime) -> int:
         q("hits"),
     )
     start = connection.ops.adapt_datetimefield_value(window_start)
+    rows = ", ".join(["(%s, %s, 1)"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({key_}, {start_}, {hits}) VALUES (%s, %s, 1) "  # noqa: S608
+            f"INSERT INTO {table} ({key_}, {start_}, {hits}) VALUES {rows} "  # noqa: S608
             f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
-            f"RETURNING {hits}",
-            [key[:120], start],
+            f"RETURNING {key_}, {hits}",
+            [value for key in keys for value in (key, start)],
         )
-        return int(cursor.fetchone()[0])
+        return {str(key): int(count) for key, count in cursor.fetchall()}
 
 
 def purge_expired(*, now: datetime | None = None) -> int:
@@ -289,14 +290,12 @@ def purge_expired(*, now: datetime | None = None) -> int:
 
 def screen_order(order: Order, *, actor: str = ACTOR, now: datetime | None = None) -> Screening:
     """Score ``order`` as it is being marked paid and decide. Call in the payment's
-    transaction, with the order locked, before anything is fulfilled. Screening an order
-    twice returns the first screening."""
+    transaction, with the order locked, before anything is fulfilled."""
     from comptoir.orders import services as orders
 
     assert transaction.get_connection().in_atomic_block
-    existing = Screening.objects.filter(order=order).first()
-    if existing is not None:
-        return existing
+    # Reached once per order (mark_locked_order_paid returns early for a paid order); the
+    # one-to-one key refuses a second screening should a new caller forget it.
     now = now or timezone.now()
     config = shop_settings(order.shop_id)
     attempt = (
