@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from comptoir.checkout.services import place_order
+from comptoir.fraud.models import FraudSettings
 from comptoir.inventory.models import StockMovement
 from comptoir.orders.models import Order, OrderEvent, OrderNotification
 from comptoir.orders.states import OrderStatus
@@ -167,6 +168,9 @@ def test_200_shoppers_over_two_servers_buy_the_last_10_units(shop, two_servers):
     # either server
     add_flat_shipping(shop)
     variant = make_variant(shop, sku="LAST-HTTP", stock=10)
+    # All 200 come from 127.0.0.1: lift the payment step's per-IP limit (fraud screening,
+    # tested in tests/fraud), or 170 of them would be told to wait (429).
+    FraudSettings.objects.create(shop=shop, payment_steps_per_ip=1000)
     shoppers = [Shopper(two_servers[i % 2], f"s{i}@example.org") for i in range(200)]
     assert (
         run_in_threads([lambda s=s: s.fill_basket(variant.pk) for s in shoppers], workers=16)

@@ -223,10 +223,12 @@ def velocity(facts: Facts) -> list[Reason]:
 
 # -- declines and blocks -----------------------------------------------------------------
 
-SCOPE_WORDS = {
-    BlockScope.IP: gettext_noop("IP address"),
-    BlockScope.SESSION: gettext_noop("browser session"),
-    BlockScope.CARD: gettext_noop("card"),
+BLOCKED = {
+    BlockScope.IP: gettext_noop("This IP address is blocked after %(declines)s declined payments"),
+    BlockScope.SESSION: gettext_noop(
+        "This browser session is blocked after %(declines)s declined payments"
+    ),
+    BlockScope.CARD: gettext_noop("This card is blocked after %(declines)s declined payments"),
 }
 
 
@@ -242,14 +244,7 @@ def declines(facts: Facts) -> list[Reason]:
     for block in Block.objects.filter(
         blocked, shop_id=facts.order.shop_id, level=BlockLevel.BLOCK, until__gt=facts.now
     ).order_by("scope"):
-        reasons.append(
-            facts.reason(
-                "blocked",
-                gettext_noop("This %(scope_msg)s is blocked after %(declines)s declined payments"),
-                scope_msg=SCOPE_WORDS[block.scope],
-                declines=block.declines,
-            )
-        )
+        reasons.append(facts.reason("blocked", BLOCKED[block.scope], declines=block.declines))
     if reasons:
         return reasons
     worst = max(facts.attempt_counts[f"declines_{scope}"] for scope in identities)
