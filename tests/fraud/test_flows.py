@@ -22,6 +22,7 @@ from comptoir.fulfillment.models import Shipment
 from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
 from comptoir.orders.models import Order
 from comptoir.orders.states import OrderStatus
+from comptoir.payments import services as payments
 from comptoir.payments.models import Payment, PaymentStatus, Refund
 from comptoir.sandbox_psp.models import SandboxRefund
 from tests.fraud.helpers import (
@@ -331,3 +332,44 @@ def test_the_payment_step_is_rate_limited_per_session_and_per_ip(shop, tea):
     assert checkout(third).status_code == 429
     assert Order.objects.count() == 2
     assert Payment.objects.count() == 2
+
+
+def test_a_cancellation_commits_with_the_payment_or_not_at_all(shop, tea, monkeypatch):
+    # Given a shop that cancels disposable addresses, and a refund that fails the first time
+    # inside the payment's transaction
+    FraudSettings.objects.create(shop=shop, rule_points={"disposable_email": 90})
+    client = shopper(tea)
+    order, hosted = place(client, email="quick@yopmail.com")
+    pay(client, hosted, GOOD_CARD)
+    real = payments.refund_remaining
+    calls = []
+
+    def failing_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(payments, "refund_remaining", failing_once)
+
+    # When the webhook arrives: the failure undoes the payment and the screening with it
+    with pytest.raises(RuntimeError):
+        deliver_webhooks(client)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert Payment.objects.get().status == PaymentStatus.PENDING
+    assert (Screening.objects.count(), Refund.objects.count(), Shipment.objects.count()) == (
+        0,
+        0,
+        0,
+    )
+
+    # When the PSP sends it again: paid, screened, cancelled and refunded, once
+    assert deliver_webhooks(client) == ["paid"]
+    run_refund_tasks()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert Screening.objects.get().decision == Decision.CANCELLED
+    assert Refund.objects.filter(status="succeeded").count() == 1
+    assert SandboxRefund.objects.count() == 1
+    assert PaymentAttempt.objects.count() == 1
