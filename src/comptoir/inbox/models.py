@@ -18,6 +18,7 @@ class ItemKind(models.TextChoices):
     MESSAGE_REJECTED = "message_rejected", _("Provider message rejected")
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
     EMAIL_FAILED = "email_failed", _("Email not delivered")
+    RETURN_REVIEW = "return_review", _("Return to review")
 
 
 class ItemStatus(models.TextChoices):

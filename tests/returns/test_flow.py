@@ -1,0 +1,101 @@
+"""A return end to end: paid on the sandbox PSP, delivered, asked for from the order page,
+approved by the rules, the label or the address emailed over SMTP, received, refunded by
+the provider and the units back on the shelf."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+from django.utils.translation import gettext
+
+from comptoir.inventory.models import StockMovement
+from comptoir.orders.states import OrderStatus
+from comptoir.payments.models import Refund
+from comptoir.returns import services
+from comptoir.returns.models import ReturnEvent, ReturnPolicy, ReturnRequest
+from comptoir.returns.states import ReturnStatus
+from comptoir.sandbox_psp.models import SandboxRefund
+from tests.fulfillment.fake_3pl import Fake3PL
+from tests.fulfillment.helpers import warehouse
+from tests.returns.helpers import ask, body, deliver, kinds, sandbox_paid
+from tests.selling import make_variant
+from tests.tasks import run_queued_tasks
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_return_through_the_warehouse_gets_a_label_and_a_full_refund(client, shop, smtp):
+    with Fake3PL() as wms:
+        # Given an order of 2 x 10.00 + 4.90 delivery, paid by card, shipped by the 3PL
+        route = warehouse(shop, wms.url)
+        tea = make_variant(shop, sku="TEA", price="10.00", stock=10)
+        order = sandbox_paid(client, shop, [(tea, 2)])
+        deliver(client, order)
+        line = order.lines.get()
+
+        # When the shopper asks to return both from the order page
+        response = ask(client, order, {line: 2})
+        run_queued_tasks()
+
+        # Then it is approved by the rules, and the warehouse gave the label
+        assert response.status_code == 303
+        request = ReturnRequest.objects.get()
+        assert request.status == ReturnStatus.APPROVED
+        assert list(wms.returns) == [request.key]
+        sent = wms.returns[request.key]
+        assert (sent["type"], sent["order"], sent["shipment_id"]) == (
+            "return",
+            order.reference,
+            order.shipments.get().key,
+        )
+        assert sent["lines"] == [{"sku": "TEA", "name": line.product_name, "quantity": 2}]
+        assert request.label["label_url"] == f"https://labels.example/{request.key}.pdf"
+        assert route.pk == order.shipments.get().route_id
+        # And the approval email, in the order's language, carries the label's link
+        approved = smtp.inbox.wait_for(4)[-1]
+        assert approved["X-Comptoir-Kind"] == "return_approved"
+        with translation.override("fr"):
+            subject = gettext("Order %(number)s: your return is approved") % {
+                "number": order.reference
+            }
+        # (a long non-ASCII subject is folded; unfolded it starts with the fold's space)
+        assert approved["Subject"].strip() == f"Maison Lumière — {subject}"
+        for text in body(approved):
+            assert request.label["label_url"] in text
+            assert request.label["tracking_number"] in text
+
+        # When the parcel comes back and the merchant says so
+        services.receive_return(request.pk, actor="anne")
+        run_queued_tasks()
+
+    # Then the goods and the delivery cost are refunded by the PSP, the stock is back
+    request.refresh_from_db()
+    order.refresh_from_db()
+    tea.refresh_from_db()
+    assert request.status == ReturnStatus.REFUNDED
+    assert (request.refund_amount, request.shipping_refunded) == (Decimal("24.90"), True)
+    assert [r.amount for r in Refund.objects.all()] == [Decimal("24.90")]
+    assert Refund.objects.get().status == "succeeded"
+    assert SandboxRefund.objects.count() == 1
+    assert (order.status, order.refunded_amount) == (OrderStatus.REFUNDED, Decimal("24.90"))
+    assert tea.stock_quantity == 10
+    assert StockMovement.objects.filter(order=order, reason="refunded").count() == 1
+    assert list(
+        ReturnEvent.objects.filter(kind="status").values_list("from_status", "to_status")
+    ) == [
+        ("", "requested"),
+        ("requested", "approved"),
+        ("approved", "received"),
+        ("received", "refunded"),
+    ]
+    smtp.inbox.wait_for(6)
+    assert kinds(smtp) == [
+        "order_received",
+        "payment_confirmed",
+        "shipment_shipped",
+        "return_approved",
+        "return_received",
+        "refunded",
+    ]
