@@ -11,6 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from comptoir.inventory.models import StockMovement
+from comptoir.orders.links import order_status_path
 from comptoir.orders.states import OrderStatus
 from comptoir.payments.models import Refund
 from comptoir.returns import services
@@ -99,3 +100,72 @@ def test_a_return_through_the_warehouse_gets_a_label_and_a_full_refund(client, s
         "return_received",
         "refunded",
     ]
+
+
+def test_a_return_packed_by_the_merchant_gets_the_address_and_partial_refunds(client, shop, smtp):
+    # Given a shop that packs its own parcels, with a return address and instructions
+    ReturnPolicy.objects.create(
+        shop=shop,
+        return_address="Maison Lumière\n3 quai Saint-Vincent\n69001 Lyon",
+        instructions="Glissez le bon de commande dans le colis.",
+    )
+    tea = make_variant(shop, sku="TEA", price="10.00", stock=10)
+    mug = make_variant(shop, sku="MUG", price="8.00", stock=5)
+    order = sandbox_paid(client, shop, [(tea, 2), (mug, 1)])
+    deliver(client, order)
+    tea_line, mug_line = order.lines.get(sku="TEA"), order.lines.get(sku="MUG")
+
+    # When the shopper returns one tea, it is approved and received
+    ask(client, order, {tea_line: 1}, reason="wrong_item")
+    first = ReturnRequest.objects.get()
+    services.receive_return(first.pk, actor="anne")
+    run_queued_tasks()
+
+    # Then one unit is refunded, not the delivery: the rest is kept
+    first.refresh_from_db()
+    assert (first.status, first.refund_amount, first.shipping_refunded) == (
+        ReturnStatus.REFUNDED,
+        Decimal("10.00"),
+        False,
+    )
+    approved = next(m for m in smtp.inbox.wait_for(5) if m["X-Comptoir-Kind"] == "return_approved")
+    for text in body(approved):
+        assert "3 quai Saint-Vincent" in text
+        assert "Glissez le bon de commande dans le colis." in text
+        assert "labels.example" not in text
+
+    # When everything else comes back in a second return
+    ask(client, order, {tea_line: 1, mug_line: 1})
+    second = ReturnRequest.objects.exclude(pk=first.pk).get()
+    services.receive_return(second.pk, actor="anne")
+    run_queued_tasks()
+
+    # Then it pays the rest and the standard delivery cost (EU withdrawal rule), once
+    second.refresh_from_db()
+    order.refresh_from_db()
+    tea.refresh_from_db()
+    mug.refresh_from_db()
+    assert (second.refund_amount, second.shipping_refunded) == (Decimal("22.90"), True)
+    assert [r.amount for r in Refund.objects.order_by("created_at")] == [
+        Decimal("10.00"),
+        Decimal("22.90"),
+    ]
+    assert (order.status, order.refunded_amount) == (OrderStatus.REFUNDED, Decimal("32.90"))
+    assert (tea.stock_quantity, mug.stock_quantity) == (10, 5)
+    # And nothing is left to return: the order page no longer offers the form
+    page = client.get(order_status_path(order))
+    assert page.status_code == 200
+    assert b'name="quantity-' not in page.content
+
+
+def test_without_refunding_delivery_a_full_return_pays_the_goods_only(client, shop):
+    ReturnPolicy.objects.create(shop=shop, refund_shipping_on_full_return=False)
+    tea = make_variant(shop, sku="TEA", price="10.00", stock=10)
+    order = sandbox_paid(client, shop, [(tea, 1)])
+    deliver(client, order)
+
+    ask(client, order, {order.lines.get(): 1})
+    request = services.receive_return(ReturnRequest.objects.get().pk, actor="anne")
+
+    assert (request.refund_amount, request.shipping_refunded) == (Decimal("10.00"), False)
+    assert [r.amount for r in Refund.objects.all()] == [Decimal("10.00")]
