@@ -122,3 +122,39 @@ def test_eight_concurrent_receipts_refund_once_on_postgresql(client, shop):
     assert {r.status for r in results} == {ReturnStatus.RECEIVED}
     assert_refunded_once(order, tea, request)
     assert ReturnRequest.objects.get().refund_amount == Decimal("20.00")
+
+
+@pytest.mark.django_db
+def test_the_warehouse_confirms_the_return_by_signed_webhook_once(client, shop):
+    from tests.fulfillment.fake_3pl import Fake3PL
+    from tests.fulfillment.helpers import signed_post, warehouse
+
+    with Fake3PL() as wms:
+        route = warehouse(shop, wms.url)
+        order, tea, request = approved_return(client, shop)
+        run_queued_tasks()  # the label
+        assert list(wms.returns) == [request.key]
+        message = {"type": "return", "return_id": request.key, "message_id": "wms-ret-1"}
+
+        # When the warehouse says the parcel came back, twice, then once more by another id
+        answers = [
+            signed_post(client, route, message),
+            signed_post(client, route, message),
+            signed_post(client, route, {**message, "message_id": "wms-ret-2"}),
+            signed_post(
+                client, route, {**message, "return_id": "RET-999", "message_id": "wms-ret-3"}
+            ),
+            signed_post(client, route, message, secret="wrong"),
+        ]
+
+    # Then it is received and refunded once; the unknown return and bad signature refused
+    assert [(a.status_code, a.json()["outcome"]) for a in answers] == [
+        (200, "accepted"),
+        (200, "duplicate"),
+        (200, "accepted"),
+        (422, "rejected"),
+        (401, "rejected"),
+    ]
+    assert answers[3].json()["detail"] == "return_id: unknown return RET-999"
+    assert_refunded_once(order, tea, request)
+    assert ReturnEvent.objects.get(to_status=ReturnStatus.RECEIVED).actor == f"provider:{route.pk}"
