@@ -169,3 +169,53 @@ def test_without_refunding_delivery_a_full_return_pays_the_goods_only(client, sh
 
     assert (request.refund_amount, request.shipping_refunded) == (Decimal("10.00"), False)
     assert [r.amount for r in Refund.objects.all()] == [Decimal("10.00")]
+
+
+def test_a_warehouse_refusing_the_label_leaves_the_address_by_email(client, shop):
+    from comptoir.orders.models import OrderNotification
+
+    ReturnPolicy.objects.create(shop=shop, return_address="3 quai Saint-Vincent, Lyon")
+    with Fake3PL() as wms:
+        warehouse(shop, wms.url)
+        tea = make_variant(shop, sku="TEA", price="10.00", stock=10)
+        order = sandbox_paid(client, shop, [(tea, 1)])
+        deliver(client, order)
+        wms.plan = ["400"]
+
+        ask(client, order, {order.lines.get(): 1})
+        run_queued_tasks()
+
+    request = ReturnRequest.objects.get()
+    assert (request.status, request.label) == (ReturnStatus.APPROVED, {})
+    failed = ReturnEvent.objects.get(kind="label_failed")
+    assert failed.note.startswith("HTTP 400: ")
+    approved = OrderNotification.objects.get(order=order, kind="return_approved")
+    assert (approved.context["label"], approved.context["address"]) == (
+        {},
+        "3 quai Saint-Vincent, Lyon",
+    )
+
+
+def test_a_warehouse_down_is_asked_again_later_and_nothing_is_emailed_yet(client, shop):
+    from django_tasks_db.models import DBTaskResult
+
+    from comptoir.orders.models import OrderNotification
+
+    with Fake3PL() as wms:
+        warehouse(shop, wms.url)
+        tea = make_variant(shop, sku="TEA", price="10.00", stock=10)
+        order = sandbox_paid(client, shop, [(tea, 1)])
+        deliver(client, order)
+        wms.plan = ["500"]
+
+        ask(client, order, {order.lines.get(): 1})
+        run_queued_tasks()
+
+    request = ReturnRequest.objects.get()
+    assert request.label == {}
+    assert OrderNotification.objects.filter(order=order, kind="return_approved").count() == 0
+    retry = DBTaskResult.objects.get(
+        task_path="comptoir.returns.tasks.request_return_label", status="READY"
+    )
+    assert retry.args_kwargs["args"] == [request.pk]
+    assert retry.run_after is not None

@@ -5,6 +5,7 @@ quantities beyond what was delivered, and whatever a tampered form may post."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 
 from comptoir.catalog.models import ProductKind
@@ -248,3 +249,44 @@ def test_the_shopper_cancels_an_approved_return(client, shop, tea):
     services.receive_return(again.pk, actor="anne")
     with pytest.raises(services.ReturnTransitionNotAllowed):
         services.cancel_return(again.pk, actor="customer")
+
+
+def test_the_account_order_page_offers_returns_and_comes_back_to_itself(client, shop, tea):
+    from django.urls import reverse
+    from django.utils.translation import override
+
+    # Given a signed-in customer whose order was delivered
+    order = sandbox_paid(client, shop, [(tea, 2)])
+    deliver(client, order)
+    jeanne = get_user_model().objects.create_user(
+        "jeanne@example.org", "jeanne@example.org", "Th3-sencha-pass"
+    )
+    order.customer = jeanne
+    order.save(update_fields=["customer"])
+    client.force_login(jeanne)
+    with override("fr"):
+        page_url = reverse("customers:order", args=[order.number])
+    line = order.lines.get()
+
+    # When they open the order in their account and ask for a return from there
+    page = client.get(page_url)
+    response = ask(client, order, {line: 1}, next="account")
+
+    # Then the page offered the form, and they are back on it with the return approved
+    assert page.status_code == 200
+    assert f'name="quantity-{line.pk}" min="0" max="2"'.encode() in page.content
+    assert b'name="next" value="account"' in page.content
+    assert (response.status_code, response["Location"]) == (303, page_url)
+    assert ReturnRequest.objects.get().status == ReturnStatus.APPROVED
+    again = client.get(page_url)
+    assert b"RET-" in again.content
+    assert f'name="quantity-{line.pk}" min="0" max="1"'.encode() in again.content
+
+
+def test_another_visitor_asking_with_next_account_goes_to_the_guest_page(client, shop, tea):
+    order = sandbox_paid(client, shop, [(tea, 2)])
+    deliver(client, order)
+
+    response = ask(client, order, {order.lines.get(): 1}, next="account")
+
+    assert (response.status_code, response["Location"]) == (303, order_status_path(order))
