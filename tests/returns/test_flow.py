@@ -219,3 +219,22 @@ def test_a_warehouse_down_is_asked_again_later_and_nothing_is_emailed_yet(client
     )
     assert retry.args_kwargs["args"] == [request.pk]
     assert retry.run_after is not None
+
+
+def test_a_shop_pricing_without_vat_refunds_what_was_paid_vat_included(client, shop):
+    shop.prices_include_tax = False
+    shop.save(update_fields=["prices_include_tax"])
+    tea = make_variant(shop, sku="TEA", price="10.00", stock=10)
+    order = sandbox_paid(client, shop, [(tea, 2)])
+    deliver(client, order)
+    line = order.lines.get()
+    assert (line.vat_rate, order.total) == (Decimal("0.2000"), Decimal("29.88"))
+
+    ask(client, order, {line: 1})
+    first = services.receive_return(ReturnRequest.objects.get().pk, actor="anne")
+    ask(client, order, {line: 1})
+    second = services.receive_return(ReturnRequest.objects.exclude(pk=first.pk).get().pk, actor="a")
+
+    assert (first.refund_amount, second.refund_amount) == (Decimal("12.00"), Decimal("17.88"))
+    order.refresh_from_db()
+    assert sum(r.amount for r in Refund.objects.all()) == order.total

@@ -351,18 +351,19 @@ class RefundPlan:
 
 def refund_plan(request: ReturnRequest, order: Order) -> RefundPlan:
     """What receiving ``request`` pays back: each unit at what it cost after its discount,
-    and the standard delivery cost when, with it, everything physical has come back (EU
-    withdrawal law) and the policy says so."""
+    VAT included, and the standard delivery cost when, with it, everything physical has
+    come back (EU withdrawal law) and the policy says so."""
     policy = policy_for(order.shop)
     returned = {rl.order_line_id: rl.quantity for rl in request.lines.all()}
     goods = Decimal(0)
+    all_goods = Decimal(0)
     restock: dict[int, int] = {}
     everything_back = True
     for line in order.lines.all():
+        all_goods += _paid(order, line, line.quantity)
         quantity = returned.get(line.pk, 0)
         if quantity:
-            paid = line.amount - line.discount
-            goods += quantize(paid * quantity / line.quantity, order.currency)
+            goods += _paid(order, line, quantity)
             if line.variant_id:
                 restock[line.pk] = quantity
         if line.kind == ProductKind.PHYSICAL and (
@@ -372,8 +373,23 @@ def refund_plan(request: ReturnRequest, order: Order) -> RefundPlan:
     shipping = Decimal(0)
     shipping_done = ReturnRequest.objects.filter(order=order, shipping_refunded=True).exists()
     if policy.refund_shipping_on_full_return and everything_back and not shipping_done:
-        shipping = order.shipping_amount
+        # What the shopper paid for delivery: the order's total less its goods (with their
+        # VAT when the shop prices without it).
+        shipping = (
+            order.shipping_amount
+            if order.prices_include_tax
+            else max(order.total - all_goods, Decimal(0))
+        )
     return RefundPlan(goods=goods, shipping=shipping, restock=restock)
+
+
+def _paid(order: Order, line: OrderLine, quantity: int) -> Decimal:
+    """What the shopper paid for ``quantity`` units of ``line``, after its share of the
+    discount, VAT included."""
+    paid = (line.amount - line.discount) * quantity / line.quantity
+    if not order.prices_include_tax:
+        paid *= 1 + line.vat_rate
+    return quantize(paid, order.currency)
 
 
 @transaction.atomic
