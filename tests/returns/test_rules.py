@@ -290,3 +290,22 @@ def test_another_visitor_asking_with_next_account_goes_to_the_guest_page(client,
     response = ask(client, order, {order.lines.get(): 1}, next="account")
 
     assert (response.status_code, response["Location"]) == (303, order_status_path(order))
+
+
+def test_an_order_refunded_in_full_offers_no_return(client, shop, tea):
+    from comptoir.payments.services import refund_order
+    from tests.tasks import run_queued_tasks
+
+    order = sandbox_paid(client, shop, [(tea, 2)])
+    deliver(client, order)
+    refund_order(order.pk, amount=order.total, actor="anne", reason="a goodwill gesture")
+    run_queued_tasks()
+    order.refresh_from_db()
+    assert order.status == "refunded"
+
+    page = client.get(order_status_path(order))
+    with pytest.raises(ReturnError) as refused:
+        services.request_return(order.pk, wanted=[Wanted(order.lines.get().pk, 1, "other")])
+
+    assert b'name="quantity-' not in page.content
+    assert refused.value.errors == ["This order can no longer be returned."]

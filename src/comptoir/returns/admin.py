@@ -23,13 +23,6 @@ from comptoir.returns.models import (
 )
 
 
-class NonReturnableInline(admin.TabularInline):
-    model = NonReturnable
-    fk_name = "shop"
-    extra = 1
-    autocomplete_fields = ["product", "category"]
-
-
 @admin.register(ReturnPolicy)
 class ReturnPolicyAdmin(admin.ModelAdmin):
     list_display = [

@@ -16,6 +16,9 @@ from comptoir.returns.models import NonReturnable, ReturnLine, ReturnPolicy, Ret
 from comptoir.returns.states import OPEN_STATES
 from comptoir.shops.models import Shop
 
+#: Orders nothing may be returned from: unpaid, cancelled, or refunded in full already.
+CLOSED_ORDER_STATES = {OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED, OrderStatus.REFUNDED}
+
 
 def policy_for(shop: Shop) -> ReturnPolicy:
     """The shop's policy, or an unsaved one with the defaults (14 days, EU rules)."""
@@ -85,6 +88,8 @@ def allowances(order: Order, *, now: datetime | None = None) -> list[Allowance]:
             allowance.late = allowance.deadline is not None and now > allowance.deadline
             left = min(allowance.delivered, line.quantity - line.refunded_quantity)
             allowance.available = max(0, left - int(pending.get(line.pk, 0)))
+            if order.status in CLOSED_ORDER_STATES:
+                allowance.available = 0
         product = line.variant.product if line.variant_id else None
         if product is not None and (
             product.pk in excluded_products or product.category_id in excluded_categories

@@ -33,7 +33,7 @@ from comptoir.returns.models import (
     ReturnRefund,
     ReturnRequest,
 )
-from comptoir.returns.selectors import allowances, policy_for
+from comptoir.returns.selectors import CLOSED_ORDER_STATES, allowances, policy_for
 from comptoir.returns.states import ReturnStatus, can_transition
 
 
@@ -74,6 +74,8 @@ def request_return(
     by_line = {a.line.pk: a for a in allowances(order, now=now)}
     errors: list[str] = []
     chosen = [w for w in wanted if w.quantity]
+    if order.status in CLOSED_ORDER_STATES:
+        raise ReturnError([_("This order can no longer be returned.")])
     if not chosen:
         errors.append(_("Choose at least one item to return."))
     seen: set[int] = set()

@@ -18,7 +18,7 @@ register = template.Library()
 
 @register.simple_tag
 def return_panel(order: Order) -> dict[str, Any]:
-    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
+    if order.status == OrderStatus.PENDING_PAYMENT:
         return {"show": False}
     allowances = selectors.allowances(order)
     returns = list(selectors.for_order(order))
