@@ -238,3 +238,43 @@ def test_a_shop_pricing_without_vat_refunds_what_was_paid_vat_included(client, s
     assert (first.refund_amount, second.refund_amount) == (Decimal("12.00"), Decimal("17.88"))
     order.refresh_from_db()
     assert sum(r.amount for r in Refund.objects.all()) == order.total
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_each_step_emails_the_shopper_once_in_the_orders_language(client, shop, smtp, language):
+    from comptoir.returns.models import NonReturnable
+    from comptoir.returns.services import Wanted
+
+    # Given a delivered order of a product the shop does not take back, and another one
+    tea = make_variant(shop, sku="TEA", price="10.00", stock=10)
+    mug = make_variant(shop, sku="MUG", price="8.00", stock=10)
+    NonReturnable.objects.create(shop=shop, product=tea.product)
+    order = sandbox_paid(client, shop, [(tea, 1), (mug, 1)], language=language)
+    deliver(client, order)
+    tea_line, mug_line = order.lines.get(sku="TEA"), order.lines.get(sku="MUG")
+
+    # When one return waits and is refused, and another is approved then cancelled
+    waiting = services.request_return(order.pk, wanted=[Wanted(tea_line.pk, 1, "other")])
+    services.refuse_return(waiting.pk, actor="anne", reason="Produit descellé.")
+    services.refuse_return(waiting.pk, actor="anne", reason="again")
+    approved = services.request_return(order.pk, wanted=[Wanted(mug_line.pk, 1, "damaged")])
+    services.cancel_return(approved.pk, actor="customer")
+    services.cancel_return(approved.pk, actor="customer")
+    run_queued_tasks()
+
+    # Then each step sent one email, text and HTML, naming the return, in that language
+    messages = smtp.inbox.wait_for(7)
+    assert kinds(smtp)[3:] == [
+        "return_requested",
+        "return_refused",
+        "return_approved",
+        "return_cancelled",
+    ]
+    for message, request in zip(messages[3:], [waiting, waiting, approved, approved], strict=True):
+        assert message["X-Comptoir-Order"] == order.reference
+        for text in body(message):
+            assert request.key in text
+    with translation.override(language):
+        subject = gettext("Order %(number)s: return cancelled") % {"number": order.reference}
+    assert messages[-1]["Subject"].strip() == f"Maison Lumière — {subject}"
+    assert "Produit descellé." in body(messages[4])[0]

@@ -158,3 +158,22 @@ def test_the_warehouse_confirms_the_return_by_signed_webhook_once(client, shop):
     assert answers[3].json()["detail"] == "return_id: unknown return RET-999"
     assert_refunded_once(order, tea, request)
     assert ReturnEvent.objects.get(to_status=ReturnStatus.RECEIVED).actor == f"provider:{route.pk}"
+
+
+@pytest.mark.django_db
+def test_a_return_is_refunded_only_when_the_provider_confirmed_the_refund(client, shop):
+    _order, _tea, request = approved_return(client, shop)
+    services.receive_return(request.pk, actor="anne")
+
+    # Before the refund task ran: received, not refunded, whoever asks
+    assert services.settle_received_returns() == 0
+    request.refresh_from_db()
+    assert request.status == ReturnStatus.RECEIVED
+    assert Refund.objects.get().status == "pending"
+
+    run_queued_tasks()  # the provider's refund, then the return's settlement
+
+    request.refresh_from_db()
+    assert request.status == ReturnStatus.REFUNDED
+    assert request.refunded_at is not None
+    assert services.settle_received_returns() == 0
