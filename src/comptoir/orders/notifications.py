@@ -31,6 +31,7 @@ class Kind(models.TextChoices):
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
     SHIPMENT_SHIPPED = "shipment_shipped"
+    ADDRESS_CHANGED = "address_changed"
 
 
 SUBJECTS = {
@@ -41,6 +42,7 @@ SUBJECTS = {
     Kind.CANCELLED: lambda: _("Order %(number)s cancelled"),
     Kind.REFUNDED: lambda: _("Order %(number)s: refund issued"),
     Kind.SHIPMENT_SHIPPED: lambda: _("Order %(number)s has shipped"),
+    Kind.ADDRESS_CHANGED: lambda: _("Order %(number)s: delivery address changed"),
 }
 
 

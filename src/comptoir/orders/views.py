@@ -119,7 +119,10 @@ def order_context(
         payment_state = "awaiting"
     else:
         payment_state = "not_started"
+    from comptoir.orders.selfservice import status_context
+
     return {
+        **status_context(order),
         "order": order,
         "lines": list(order.lines.all()),
         "payment": payment,
