@@ -16,7 +16,7 @@ from comptoir.fulfillment.models import Shipment, ShipmentEvent
 from comptoir.fulfillment.services import mark_shipped
 from comptoir.inventory.models import StockMovement
 from comptoir.orders import selfservice
-from comptoir.orders.links import order_from_token, order_status_path
+from comptoir.orders.links import order_from_token, order_status_token
 from comptoir.orders.models import (
     LookupAttempt,
     Order,
@@ -59,6 +59,11 @@ def paid_order(shop, variant, *, quantity: int = 2, email: str = "jeanne@example
     return order
 
 
+def status_path(order: Order) -> str:
+    """The order's signed page in English, the language the tests read."""
+    return reverse("orders:status", kwargs={"token": order_status_token(order)})
+
+
 def without_csrf(html: bytes) -> str:
     """The page without its CSRF token and the values the shopper typed (echoed back)."""
     return re.sub(r'value="[^"]*"', "", html.decode())
@@ -80,6 +85,7 @@ def test_the_right_number_and_email_lead_to_the_signed_order_page(shop, client):
 
     # Then they land on the order's signed page, which says where it stands
     assert response.status_code == 303
+    assert response["Location"].startswith("/en/order/")  # the language browsed in
     assert order_from_token(response["Location"].split("/")[-2]) == order
     page = client.get(response["Location"])
     assert page.status_code == 200
@@ -165,7 +171,7 @@ def test_the_order_page_shows_the_parcel_its_tracking_and_the_history(shop, clie
     mark_shipped(shipment.pk, carrier="La Poste", tracking_number="6A12345678901", actor="test")
 
     # When the shopper opens the order page
-    page = client.get(order_status_path(order))
+    page = client.get(status_path(order))
 
     # Then it says so in plain words, links to the carrier, and tells the story newest first
     assert page.status_code == 200
@@ -208,7 +214,7 @@ def test_cancelling_before_dispatch_refunds_once_restocks_and_nothing_leaves(
         warehouse(shop, wms.url)
         tea = stocked(shop, "TEA", stock=10)
         order = paid_order(shop, tea)
-        token = client.get(order_status_path(order)).context["token"]
+        token = client.get(status_path(order)).context["token"]
 
         # When the shopper confirms the cancellation, twice (a double click)
         confirm = client.get(reverse("orders:cancel", kwargs={"token": token}))
@@ -250,7 +256,7 @@ def test_cancelling_is_refused_once_the_warehouse_has_the_parcel(shop, client):
         assert Shipment.objects.get().status == "dispatched"
 
         # When the shopper tries to cancel, and to change the address
-        token = client.get(order_status_path(order)).context["token"]
+        token = client.get(status_path(order)).context["token"]
         cancelled = client.post(reverse("orders:cancel", kwargs={"token": token}), follow=True)
         moved = client.post(
             reverse("orders:address", kwargs={"token": token}), {**NEW_ADDRESS, "confirm": "1"}
@@ -321,7 +327,7 @@ def test_a_time_limit_closes_self_service(shop):
 
 def test_cancel_and_address_change_take_only_a_post(shop, client):
     order = paid_order(shop, stocked(shop, "TEA"))
-    token = client.get(order_status_path(order)).context["token"]
+    token = client.get(status_path(order)).context["token"]
     csrf_client = Client(enforce_csrf_checks=True)
 
     assert client.put(reverse("orders:cancel", kwargs={"token": token})).status_code == 405
@@ -340,7 +346,7 @@ def test_a_new_address_reaches_the_warehouse(shop, client, mailoutbox):
         warehouse(shop, wms.url)
         order = paid_order(shop, stocked(shop, "TEA"))
         old = dict(order.shipping_address)
-        token = client.get(order_status_path(order)).context["token"]
+        token = client.get(status_path(order)).context["token"]
         url = reverse("orders:address", kwargs={"token": token})
 
         # When the shopper fills in the new address, then confirms it
@@ -356,6 +362,7 @@ def test_a_new_address_reaches_the_warehouse(shop, client, mailoutbox):
     assert confirm.status_code == 200
     assert "Confirm the new address" in confirm.text
     assert done.status_code == 303
+    assert done["Location"].startswith("/en/order/")
     assert order_from_token(done["Location"].split("/")[-2]) == order
     # ...the warehouse received the new address, and only it
     shipment = Shipment.objects.get()
@@ -374,16 +381,15 @@ def test_a_new_address_reaches_the_warehouse(shop, client, mailoutbox):
 
 def test_the_address_keeps_its_country_and_is_validated(shop, client):
     order = paid_order(shop, stocked(shop, "TEA"))
-    token = client.get(order_status_path(order)).context["token"]
+    token = client.get(status_path(order)).context["token"]
     url = reverse("orders:address", kwargs={"token": token})
 
     abroad = client.post(url, {**NEW_ADDRESS, "country": "BE", "postal_code": "1000"})
     bad_code = client.post(url, {**NEW_ADDRESS, "postal_code": "690", "confirm": "1"})
 
     assert abroad.status_code == bad_code.status_code == 400
-    # (in French: the client's earlier visit to the order page chose the order's language)
     errors = bad_code.context["form"].errors
-    assert errors["postal_code"] == ["Un code postal français a 5 chiffres."]
+    assert errors["postal_code"] == ["A French postal code has 5 digits."]
     with pytest.raises(selfservice.SelfServiceRefused, match="must be in France"):
         selfservice.change_shipping_address(order.pk, address={**NEW_ADDRESS, "country": "BE"})
     order.refresh_from_db()

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -109,12 +109,13 @@ class Offer:
     reason: str = ""
 
 
-def rules_for(shop: Shop) -> SelfServiceRules:
+def rules_for(shop_id: int) -> SelfServiceRules:
     """The shop's rules, or the defaults (unsaved) for a shop that set none."""
-    return SelfServiceRules.objects.filter(shop=shop).first() or SelfServiceRules(shop=shop)
+    found = SelfServiceRules.objects.filter(shop_id=shop_id).first()
+    return found or SelfServiceRules(shop_id=shop_id)
 
 
-def handed_over(order: Order, shipments: list[Shipment]) -> bool:
+def handed_over(order: Order, shipments: list[Shipment], lines: list | None = None) -> bool:
     """Someone started on the order: a parcel left ``pending`` or sits in a packing batch,
     or downloads were granted with the payment."""
     if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
@@ -124,13 +125,20 @@ def handed_over(order: Order, shipments: list[Shipment]) -> bool:
             continue
         if shipment.status != ShipmentStatus.PENDING or shipment.batch_id is not None:
             return True
-    return order.status == OrderStatus.PAID and any(
-        line.kind != ProductKind.PHYSICAL for line in order.lines.all()
-    )
+    if order.status != OrderStatus.PAID:
+        return False
+    lines = list(order.lines.all()) if lines is None else lines
+    return any(line.kind != ProductKind.PHYSICAL for line in lines)
 
 
 def _offer(
-    order: Order, shipments: list[Shipment], limit: str, within_hours: int | None, *, what: str
+    order: Order,
+    shipments: list[Shipment],
+    limit: str,
+    within_hours: int | None,
+    *,
+    what: str,
+    lines: list | None = None,
 ) -> Offer:
     closed = {
         OrderStatus.CANCELLED: _("This order is cancelled."),
@@ -154,7 +162,7 @@ def _offer(
             else _("Your payment is confirmed: to change the delivery address, please write to us.")
         )
         return Offer(False, message)
-    if handed_over(order, shipments):
+    if handed_over(order, shipments, lines):
         message = (
             _("Your order is already being prepared for dispatch: it can no longer be cancelled.")
             if what == "cancel"
@@ -180,16 +188,31 @@ def _offer(
     return Offer(True)
 
 
-def cancel_offer(order: Order, *, shipments: list[Shipment] | None = None) -> Offer:
-    rules = rules_for(order.shop)
+def cancel_offer(
+    order: Order,
+    *,
+    shipments: list[Shipment] | None = None,
+    rules: SelfServiceRules | None = None,
+    lines: list | None = None,
+) -> Offer:
+    rules = rules or rules_for(order.shop_id)
     shipments = list(order.shipments.all()) if shipments is None else shipments
-    return _offer(order, shipments, rules.cancel_until, rules.within_hours, what="cancel")
+    return _offer(
+        order, shipments, rules.cancel_until, rules.within_hours, what="cancel", lines=lines
+    )
 
 
-def address_offer(order: Order, *, shipments: list[Shipment] | None = None) -> Offer:
-    rules = rules_for(order.shop)
+def address_offer(
+    order: Order,
+    *,
+    shipments: list[Shipment] | None = None,
+    rules: SelfServiceRules | None = None,
+    lines: list | None = None,
+) -> Offer:
+    rules = rules or rules_for(order.shop_id)
     shipments = list(order.shipments.all()) if shipments is None else shipments
-    return _offer(order, shipments, rules.address_change_until, rules.within_hours, what="address")
+    limit = rules.address_change_until
+    return _offer(order, shipments, limit, rules.within_hours, what="address", lines=lines)
 
 
 def lock_with_shipments(order_id: int) -> tuple[Order, list[Shipment]]:
@@ -321,7 +344,10 @@ def parcels(shipments: list[Shipment]) -> list[Parcel]:
             or carriers.tracking_url(shipment.carrier, shipment.tracking_number),
             shipped_at=shipment.shipped_at,
             delivered_at=shipment.delivered_at,
-            lines=[(line.name, line.quantity) for line in shipment.lines.all()],
+            # Which parcel holds what says something only when there are several.
+            lines=[(line.name, line.quantity) for line in shipment.lines.all()]
+            if len(shipments) > 1
+            else [],
         )
         for shipment in shipments
         if shipment.status != ShipmentStatus.CANCELLED
@@ -334,15 +360,21 @@ def timeline(order: Order, shipments: list[Shipment]) -> list[Moment]:
     from comptoir.fulfillment.models import ShipmentEvent
 
     moments = [Moment(order.created_at, _("Order placed"))]
-    parcel_events = list(
-        ShipmentEvent.objects.filter(
-            shipment__in=shipments,
-            kind="status",
-            to_status__in=(ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED),
-        ).select_related("shipment")
+    left = (ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
+    parcel_events = (
+        list(
+            ShipmentEvent.objects.filter(
+                shipment__in=[s for s in shipments if s.status in left],
+                kind="status",
+                to_status__in=left,
+            )
+        )
+        if any(s.status in left for s in shipments)
+        else []
     )
+    by_id = {s.pk: s for s in shipments}
     for event in parcel_events:
-        shipment = event.shipment
+        shipment = by_id[event.shipment_id]
         if event.to_status == ShipmentStatus.SHIPPED:
             title = (
                 _("Parcel handed to %(carrier)s") % {"carrier": carrier_label(shipment)}
@@ -380,17 +412,21 @@ def promise_words(order: Order) -> str:
     return planned_dispatch(order.promised_dispatch_on)
 
 
-def status_context(order: Order) -> dict[str, Any]:
-    """What the guest order page and the account's order page show above the lines."""
-    shipments = list(order.shipments.prefetch_related("lines").order_by("pk"))
+def status_context(order: Order, *, lines: list | None = None) -> dict[str, Any]:
+    """What the guest order page and the account's order page show above the lines: three
+    queries (the shop's rules, the parcels, the order's events), four once a parcel left."""
     from comptoir.orders.links import order_status_token
 
+    shipments = list(order.shipments.order_by("pk"))
+    if len(shipments) > 1:
+        prefetch_related_objects(shipments, "lines")
+    rules = rules_for(order.shop_id)
     return {
         "token": order_status_token(order),
         "status_words": STATUS_WORDS[OrderStatus(order.status)](),
         "promise_words": promise_words(order),
         "parcels": parcels(shipments),
         "timeline": timeline(order, shipments),
-        "cancel_offer": cancel_offer(order, shipments=shipments),
-        "address_offer": address_offer(order, shipments=shipments),
+        "cancel_offer": cancel_offer(order, shipments=shipments, rules=rules, lines=lines),
+        "address_offer": address_offer(order, shipments=shipments, rules=rules, lines=lines),
     }

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from comptoir.customers.addresses import country_name
 from comptoir.customers.forms import AddressFields
 from comptoir.orders import selfservice
-from comptoir.orders.links import order_status_path
+from comptoir.orders.links import order_status_token
 from comptoir.orders.models import Order
 from comptoir.orders.views import _order
 
@@ -92,7 +92,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
             },
             status=404,
         )
-    return HttpResponseRedirect(order_status_path(order), status=303)
+    return HttpResponseRedirect(_status_path(order), status=303)
+
+
+def _status_path(order: Order) -> str:
+    """The order's signed page in the language the shopper is browsing in (the emails'
+    links use the order's)."""
+    return reverse("orders:status", kwargs={"token": order_status_token(order)})
 
 
 def _back(request: HttpRequest, order: Order) -> str:
@@ -100,7 +106,7 @@ def _back(request: HttpRequest, order: Order) -> str:
     account = request.POST.get("back") == "account" and request.user.is_authenticated
     if account and order.customer_id == request.user.pk:
         return reverse("customers:order", args=[order.number])
-    return order_status_path(order)
+    return _status_path(order)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
