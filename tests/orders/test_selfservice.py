@@ -202,6 +202,17 @@ def test_the_account_page_shows_the_same_part(shop, client, django_user_model):
     cancel = reverse("orders:cancel", kwargs={"token": page.context["token"]})
     assert f'href="{cancel}?back=account"' in page.text
 
+    # And cancelling from there comes back to the account's order page
+    confirm = client.get(f"{cancel}?back=account")
+    assert 'name="back" value="account"' in confirm.text
+    done = client.post(cancel, {"back": "account"})
+    assert done["Location"] == reverse("customers:order", args=[order.number])
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    # ...which a stranger cannot turn into a redirect to someone's account page
+    client.logout()
+    stranger = Client().post(cancel, {"back": "account"})
+    assert stranger["Location"].startswith("/en/order/")
+
 
 # --- cancelling --------------------------------------------------------------------------
 
