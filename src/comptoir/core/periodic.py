@@ -74,6 +74,11 @@ JOBS = [
         timedelta(hours=1),
         "comptoir.fulfillment.tasks.deliver_overdue",
     ),
+    Job(
+        "orders.purge_lookup_attempts",
+        timedelta(minutes=15),
+        "comptoir.orders.tasks.purge_lookup_attempts",
+    ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
     Job("returns.settle", timedelta(minutes=5), "comptoir.returns.tasks.settle_received_returns"),
 ]
