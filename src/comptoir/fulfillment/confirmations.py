@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptoir.fulfillment import services
 from comptoir.fulfillment.models import (
@@ -78,9 +79,10 @@ def receive_webhook(route_id: int, *, headers: dict[str, str], body: bytes) -> A
             route.shop,
             kind=ItemKind.MESSAGE_REJECTED,
             key=f"signature:{route.pk}",
-            title=_("Messages from %(route)s have a bad signature") % {"route": route.name},
-            detail=_("Check the shared secret on both sides. Last reason: %(reason)s")
-            % {"reason": str(error)},
+            title=gettext_noop("Messages from %(route)s have a bad signature"),
+            title_params={"route": route.name},
+            detail=gettext_noop("Check the shared secret on both sides. Last reason: %(reason)s"),
+            detail_params={"reason": str(error)},
             context={"route": route.pk, "message": message.pk},
         )
         return Answer(401, Outcome.REJECTED, str(error), message.pk)
@@ -142,7 +144,8 @@ def apply(
                 route.shop,
                 kind=ItemKind.MESSAGE_REJECTED,
                 key=f"message:{route.pk}:{dedupe_key[:120]}",
-                title=_("A message from %(route)s was rejected") % {"route": route.name},
+                title=gettext_noop("A message from %(route)s was rejected"),
+                title_params={"route": route.name},
                 detail=str(error),
                 context={"route": route.pk, "message": message.pk, "body": body[:2000]},
             )

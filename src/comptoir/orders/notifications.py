@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from comptoir.core.retry import Backoff, retrying
@@ -82,8 +83,8 @@ def give_up_sending(notification_id: int, *, error: BaseException, attempts: int
             order.shop,
             kind=ItemKind.EMAIL_FAILED,
             key=f"notification:{notification.pk}",
-            title=_("Order %(number)s: the email to %(email)s could not be sent")
-            % {"number": order.number, "email": order.email},
+            title=gettext_noop("Order %(number)s: the email to %(email)s could not be sent"),
+            title_params={"number": order.number, "email": order.email},
             context={
                 "customer": order.email,
                 "email": SUBJECTS[Kind(notification.kind)]() % {"number": order.reference},
