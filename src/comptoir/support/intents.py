@@ -49,7 +49,7 @@ RULES: dict[str, list[Rule]] = {
         rule("en.damaged", r"\b(damaged|broken|faulty|wrong size)\b"),
     ],
     Intent.INVOICE: [
-        rule("fr.facture", r"\b(factur\w*|recu|justificatif)\b"),
+        rule("fr.facture", r"\b(factur\w*|justificatif|recu de paiement)\b"),
         rule("en.invoice", r"\b(invoices?|receipts?|vat bill)\b"),
     ],
     Intent.DELAY: [
