@@ -141,7 +141,11 @@ def receive(shop: Shop, incoming: Incoming, *, channel: str) -> Outcome:
         with transaction.atomic():
             ticket = find_ticket(shop, incoming)
             if ticket is not None:
-                ticket = Ticket.objects.select_for_update().select_related("shop").get(pk=ticket.pk)
+                ticket = (
+                    Ticket.objects.select_for_update(of=("self",))
+                    .select_related("shop")
+                    .get(pk=ticket.pk)
+                )
                 services.add_customer_reply(
                     ticket,
                     body=without_quote(incoming.body),

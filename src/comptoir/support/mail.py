@@ -130,7 +130,7 @@ def deliver(message_pk: int) -> bool:
     """Send one outgoing message unless it was sent already. True if sent now."""
     with transaction.atomic():
         message = (
-            TicketMessage.objects.select_for_update()
+            TicketMessage.objects.select_for_update(of=("self",))
             .select_related("ticket", "ticket__shop")
             .filter(pk=message_pk)
             .first()

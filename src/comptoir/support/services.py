@@ -247,7 +247,9 @@ def record_feedback(ticket_id: int, *, helped: bool) -> Ticket:
     """The shopper's "did this answer your question?": yes closes the ticket, no hands it
     to the merchant. Only an automatically answered ticket asks; a second click is refused."""
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("shop").get(pk=ticket_id)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("shop").get(pk=ticket_id)
+        )
         if ticket.status != TicketStatus.ANSWERED:
             raise ComptoirError(_("This question has already been settled."))
         if helped:
@@ -319,7 +321,9 @@ def reply_as_merchant(
     the ticket close themselves."""
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update().select_related("shop", "order").get(pk=ticket_id)
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("shop", "order")
+            .get(pk=ticket_id)
         )
         if not body.strip() and canned_reply_id:
             canned = CannedReply.objects.filter(pk=canned_reply_id, shop=ticket.shop).first()
@@ -352,7 +356,9 @@ def reply_as_merchant(
 
 def close_ticket(ticket_id: int, *, actor: str) -> Ticket:
     with transaction.atomic():
-        ticket = Ticket.objects.select_for_update().select_related("shop").get(pk=ticket_id)
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",)).select_related("shop").get(pk=ticket_id)
+        )
         if ticket.status == TicketStatus.CLOSED:
             raise ComptoirError(_("This ticket is already closed."))
         ticket.awaiting_merchant_since = None

@@ -198,7 +198,11 @@ def reply(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, form.errors["message"][0])
     else:
         with transaction.atomic():
-            locked = Ticket.objects.select_for_update().select_related("shop").get(pk=found.pk)
+            locked = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("shop")
+                .get(pk=found.pk)
+            )
             services.add_customer_reply(
                 locked, body=form.cleaned_data["message"], channel=Channel.FORM
             )
