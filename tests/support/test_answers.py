@@ -169,3 +169,17 @@ def test_no_sends_it_to_the_merchant(client, shop):
     # The thread shows the question and the automatic answer
     assert "Where is my order?" in item.detail
     assert "6A11111111111" in item.detail
+
+
+def test_the_merchant_sees_which_rule_recognised_the_question(admin_client, client, shop):
+    jeanne, _paul = two_customers(shop)
+    ask(client, language="en", message="Where's my parcel?", email=JEANNE, number=jeanne.reference)
+    ticket = Ticket.objects.get()
+
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = admin_client.get(f"/admin/support/ticket/{ticket.pk}/change/").content.decode()
+
+    assert "Where is my order — rule <code>order_status:en.where</code>" in page
+    assert "“where&#x27;s my parcel”" in page
+    assert "Where&#x27;s my parcel?" in page  # the question
+    assert "6A11111111111" in page  # and the automatic answer, in the thread

@@ -248,3 +248,29 @@ def test_a_bad_signature_or_an_old_timestamp_is_refused(client, shop, secret, ag
     assert response.status_code == status
     assert Ticket.objects.count() == 0
     assert ReceivedEmail.objects.count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_email_delivered_twice_at_once_attaches_once(client, shop):
+    # Given a ticket, and one customer email the email service posts eight times at once
+    from tests.selling import run_in_threads
+
+    support_setup(shop)
+    ticket = escalated_ticket(client, shop)
+    incoming = inbound.Incoming(
+        sender=JEANNE,
+        name="Jeanne",
+        subject=f"Re: [{ticket.reference}]",
+        body="Et en euros ?",
+        message_id="<same@mail.example>",
+    )
+
+    outcomes = run_in_threads(
+        [lambda: inbound.receive(shop, incoming, channel="webhook").result] * 8, workers=8
+    )
+
+    assert sorted(outcomes) == ["attached"] + ["duplicate"] * 7
+    assert TicketMessage.objects.filter(ticket=ticket, body="Et en euros ?").count() == 1
+    assert ReceivedEmail.objects.filter(message_id="<same@mail.example>").count() == 1
+    assert Ticket.objects.count() == 1
