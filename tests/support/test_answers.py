@@ -78,6 +78,7 @@ def test_the_answer_shows_the_shoppers_own_order_and_nobody_elses(
     [email] = ticket_emails(smtp)
     body = email.get_body().get_content()
     assert email["To"] == mine.email
+    assert email["Auto-Submitted"] == "auto-replied"
     assert link in body
     assert order_status_token(other).split(":")[0] not in body
     assert f"/{language}/support/ticket/" in ticket_link(body)

@@ -274,3 +274,43 @@ def test_the_same_email_delivered_twice_at_once_attaches_once(client, shop):
     assert TicketMessage.objects.filter(ticket=ticket, body="Et en euros ?").count() == 1
     assert ReceivedEmail.objects.filter(message_id="<same@mail.example>").count() == 1
     assert Ticket.objects.count() == 1
+
+
+def test_an_out_of_office_reply_is_ignored(client, shop, imap):
+    support_setup(
+        shop,
+        imap_host="127.0.0.1",
+        imap_port=imap.port,
+        imap_ssl=False,
+        imap_username=USERNAME,
+        imap_password=PASSWORD,
+    )
+    away = EmailMessage()
+    away["From"] = JEANNE
+    away["To"] = "aide@maison.example"
+    away["Subject"] = "Absent : commande 000001"
+    away["Message-ID"] = "<away@mail.example>"
+    away["Auto-Submitted"] = "auto-replied"
+    away.set_content("Je suis absente jusqu'au 3 janvier. Où est ma commande 000001 ?")
+    imap.mailbox.add(away)
+
+    assert inbound.read_all() == 1
+
+    assert Ticket.objects.count() == 0
+    assert imap.mailbox.seen() == [1]
+
+
+def test_the_customer_replies_from_the_ticket_page(client, shop):
+    jeanne, _paul = two_customers(shop)
+    response = ask(
+        client, language="en", message="Where is my order?", email=JEANNE, number=jeanne.reference
+    )
+
+    client.post(response["Location"] + "reply/", {"message": "And the second parcel?"})
+
+    ticket = Ticket.objects.get()
+    assert ticket.status == "open"
+    assert list(ticket.messages.values_list("direction", "body")[2:]) == [
+        ("in", "And the second parcel?")
+    ]
+    assert InboxItem.objects.get(kind="ticket").context["reason"] == "The customer replied."

@@ -52,6 +52,8 @@ class Incoming:
     in_reply_to: str = ""
     references: list[str] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
+    # An out-of-office or a bounce (RFC 3834 Auto-Submitted, Precedence: bulk/auto_reply).
+    automatic: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def parse(raw: bytes) -> Incoming:
         in_reply_to=str(message.get("In-Reply-To") or "").strip(),
         references=ids_in(str(message.get("References") or "")),
         recipients=[r.lower() for r in recipients if r],
+        automatic=str(message.get("Auto-Submitted") or "no").strip().lower() != "no"
+        or str(message.get("Precedence") or "").strip().lower() in {"bulk", "auto_reply", "junk"},
     )
 
 
@@ -135,6 +139,9 @@ def receive(shop: Shop, incoming: Incoming, *, channel: str) -> Outcome:
     own = {services.mail.support_address(shop).lower()}
     if incoming.sender in own:
         return Outcome("ignored")  # our own email coming back (a copy, a bounce loop)
+    if incoming.automatic:
+        # An out-of-office answering our automatic answer must not start a mail loop.
+        return Outcome("ignored")
     if ReceivedEmail.objects.filter(shop=shop, message_id=incoming.message_id[:300]).exists():
         return Outcome("duplicate")
     try:

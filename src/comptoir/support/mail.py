@@ -122,7 +122,12 @@ def render_email(message: TicketMessage) -> EmailMessage:
         from_email=support_address(shop),
         to=[ticket.email],
         reply_to=[reply_to_address(ticket)],
-        headers={**thread_headers(message), "X-Comptoir-Ticket": ticket.reference},
+        headers={
+            **thread_headers(message),
+            "X-Comptoir-Ticket": ticket.reference,
+            # RFC 3834: well-behaved out-of-office replies do not answer an automatic answer.
+            **({"Auto-Submitted": "auto-replied"} if message.channel == Channel.AUTO else {}),
+        },
     )
 
 
