@@ -73,3 +73,21 @@ def test_a_missed_promise_opens_an_item_that_the_reply_closes(admin_client, clie
     }
     assert services.raise_overdue(now=ticket.reply_due_at + timedelta(hours=5)) == 0
     assert InboxItem.objects.filter(status="open").count() == 0
+
+
+@pytest.mark.django_db
+def test_closing_the_ticket_from_the_inbox_closes_its_items(client, shop):
+    from comptoir.inbox.services import act_on_item
+
+    ask(client, language="en", message="Do you sell gift cards?", email=JEANNE)
+    ticket = Ticket.objects.get()
+    item = InboxItem.objects.get(kind="ticket")
+    assert close_resolved_items() == 0  # the merchant still owes an answer
+
+    message = act_on_item(item.pk, action="close_ticket", actor="marie")
+
+    ticket.refresh_from_db()
+    assert message == f"Ticket {ticket.reference} closed."
+    assert (ticket.status, ticket.awaiting_merchant_since) == ("closed", None)
+    assert InboxItem.objects.get().status == "closed"
+    assert services.raise_overdue(now=ticket.created_at + timedelta(days=30)) == 0

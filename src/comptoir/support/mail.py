@@ -164,6 +164,14 @@ def give_up_sending(message_pk: int, *, error: BaseException, attempts: int) -> 
     if message is None or message.sent_at is not None:
         return
     ticket = message.ticket
+    # The customer was not reached: the merchant owes them an answer again, so the item
+    # stays open (inbox.causes) until a reply goes through or the ticket is closed.
+    from comptoir.support.services import reply_due
+
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk, awaiting_merchant_since__isnull=True).update(
+        awaiting_merchant_since=now, reply_due_at=reply_due(ticket.shop, now)
+    )
     open_item(
         ticket.shop,
         # The ticket's own item (not EMAIL_FAILED, whose actions resend order emails).
