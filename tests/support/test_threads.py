@@ -314,3 +314,15 @@ def test_the_customer_replies_from_the_ticket_page(client, shop):
         ("in", "And the second parcel?")
     ]
     assert InboxItem.objects.get(kind="ticket").context["reason"] == "The customer replied."
+
+
+def test_the_inbox_shows_the_question_with_a_link_to_its_conversation(admin_client, client, shop):
+    ticket = escalated_ticket(client, shop)
+
+    page = admin_client.get("/admin/inbox/inboxitem/").content.decode()
+
+    assert f"Question from {JEANNE}" in page
+    assert "Vendez-vous des cartes cadeaux ?" in page
+    assert f'href="/admin/support/ticket/{ticket.pk}/change/">Open the conversation</a>' in page
+    assert "Thread url" not in page
+    assert 'value="close_ticket"' in page
