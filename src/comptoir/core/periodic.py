@@ -85,6 +85,7 @@ JOBS = [
         "comptoir.support.tasks.raise_overdue_tickets",
     ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
+    Job("returns.settle", timedelta(minutes=5), "comptoir.returns.tasks.settle_received_returns"),
 ]
 
 

@@ -20,6 +20,7 @@ class ItemKind(models.TextChoices):
     EMAIL_FAILED = "email_failed", _("Email not delivered")
     TICKET = "ticket", _("Customer question")
     SUPPORT_OVERDUE = "support_overdue", _("Question unanswered past the promise")
+    RETURN_REVIEW = "return_review", _("Return to review")
 
 
 class ItemStatus(models.TextChoices):
