@@ -79,6 +79,16 @@ JOBS = [
         timedelta(minutes=15),
         "comptoir.orders.tasks.purge_lookup_attempts",
     ),
+    Job(
+        "support.read_mailboxes",
+        timedelta(minutes=5),
+        "comptoir.support.tasks.read_support_mailboxes",
+    ),
+    Job(
+        "support.raise_overdue",
+        timedelta(minutes=5),
+        "comptoir.support.tasks.raise_overdue_tickets",
+    ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
     Job("returns.settle", timedelta(minutes=5), "comptoir.returns.tasks.settle_received_returns"),
 ]

@@ -18,6 +18,8 @@ class ItemKind(models.TextChoices):
     MESSAGE_REJECTED = "message_rejected", _("Provider message rejected")
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
     EMAIL_FAILED = "email_failed", _("Email not delivered")
+    TICKET = "ticket", _("Customer question")
+    SUPPORT_OVERDUE = "support_overdue", _("Question unanswered past the promise")
     RETURN_REVIEW = "return_review", _("Return to review")
 
 
