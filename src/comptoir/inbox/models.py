@@ -19,6 +19,9 @@ class ItemKind(models.TextChoices):
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
     EMAIL_FAILED = "email_failed", _("Email not delivered")
     FRAUD_REVIEW = "fraud_review", _("Order held for fraud review")
+    TICKET = "ticket", _("Customer question")
+    SUPPORT_OVERDUE = "support_overdue", _("Question unanswered past the promise")
+    RETURN_REVIEW = "return_review", _("Return to review")
 
 
 class ItemStatus(models.TextChoices):

@@ -32,6 +32,12 @@ class Kind(models.TextChoices):
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
     SHIPMENT_SHIPPED = "shipment_shipped"
+    RETURN_REQUESTED = "return_requested"
+    RETURN_APPROVED = "return_approved"
+    RETURN_REFUSED = "return_refused"
+    RETURN_RECEIVED = "return_received"
+    RETURN_CANCELLED = "return_cancelled"
+    ADDRESS_CHANGED = "address_changed"
 
 
 SUBJECTS = {
@@ -42,6 +48,12 @@ SUBJECTS = {
     Kind.CANCELLED: lambda: _("Order %(number)s cancelled"),
     Kind.REFUNDED: lambda: _("Order %(number)s: refund issued"),
     Kind.SHIPMENT_SHIPPED: lambda: _("Order %(number)s has shipped"),
+    Kind.RETURN_REQUESTED: lambda: _("Order %(number)s: return request received"),
+    Kind.RETURN_APPROVED: lambda: _("Order %(number)s: your return is approved"),
+    Kind.RETURN_REFUSED: lambda: _("Order %(number)s: your return request"),
+    Kind.RETURN_RECEIVED: lambda: _("Order %(number)s: we received your return"),
+    Kind.RETURN_CANCELLED: lambda: _("Order %(number)s: return cancelled"),
+    Kind.ADDRESS_CHANGED: lambda: _("Order %(number)s: delivery address changed"),
 }
 
 
