@@ -3,6 +3,7 @@ and its signed webhooks, the screening in the payment's transaction, the inbox."
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -24,7 +25,7 @@ from comptoir.orders.models import Order
 from comptoir.orders.states import OrderStatus
 from comptoir.payments import services as payments
 from comptoir.payments.models import Payment, PaymentStatus, Refund
-from comptoir.sandbox_psp.models import SandboxRefund
+from comptoir.sandbox_psp.models import SandboxRefund, SandboxWebhook
 from tests.fraud.helpers import (
     AMERICAN_IP,
     BRITISH_CARD,
@@ -373,3 +374,22 @@ def test_a_cancellation_commits_with_the_payment_or_not_at_all(shop, tea, monkey
     assert Refund.objects.filter(status="succeeded").count() == 1
     assert SandboxRefund.objects.count() == 1
     assert PaymentAttempt.objects.count() == 1
+
+
+def test_the_sandbox_card_country_is_configurable_per_test_card(tea, settings):
+    settings.COMPTOIR_SANDBOX_CARD_COUNTRIES = {GOOD_CARD: "IT"}
+    client = shopper(tea)
+    order, hosted = place(client)
+
+    pay(client, hosted, GOOD_CARD)
+    deliver_webhooks(client)
+
+    webhook = SandboxWebhook.objects.get()
+    assert webhook.payload["data"]["card_country"] == "IT"
+    assert webhook.payload["data"]["liability_shift"] is False
+    assert GOOD_CARD not in json.dumps(webhook.payload)
+    assert PaymentAttempt.objects.get().card_country == "IT"
+    # 20 points for an Italian card billed in France: under the review score, it ships
+    assert reasons(order) == [("card_country", 20)]
+    assert Screening.objects.get(order=order).decision == Decision.APPROVED
+    assert Shipment.objects.count() == 1
