@@ -232,3 +232,17 @@ def test_system_checks_name_bad_fraud_settings():
     ):
         ids = sorted({m.id for m in run_checks() if m.id.startswith("fraud.")})
     assert ids == ["fraud.E001", "fraud.E002"]
+
+
+def test_a_failure_naming_no_card_is_no_card_attempt(shop):
+    order = placed(shop)
+    expired = ProviderEvent(
+        event_id="evt_exp",
+        kind="payment.failed",
+        payment_id=str(order.payments.get().pk),
+        reference="cs_2",
+        details={"reason": "expired"},
+    )
+
+    assert services.record_payment_attempt("stripe", expired) is None
+    assert PaymentAttempt.objects.count() == 0

@@ -83,8 +83,11 @@ def record_payment_attempt(provider: str, event: Any) -> PaymentAttempt | None:
 
     if event.kind == "payment.succeeded":
         outcome, dedupe = AttemptOutcome.SUCCEEDED, f"{provider}:ok:{event.reference}"
-    elif event.kind == "payment.failed" or (event.details.get("reason") and event.payment_id):
-        # A provider may report a decline for the record only (Stripe's intent events).
+    elif event.details.get("card_fingerprint") and (
+        event.kind == "payment.failed" or event.details.get("reason")
+    ):
+        # A card refused. A provider may report it for the record only (Stripe's intent
+        # events); a failure naming no card (an expired session) is no card attempt.
         outcome, dedupe = AttemptOutcome.DECLINED, f"{provider}:event:{event.event_id}"
     else:
         return None
