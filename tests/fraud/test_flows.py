@@ -274,7 +274,7 @@ def test_a_card_testing_burst_is_throttled_then_blocked_and_its_success_refunded
     ]
     retry = client.post(pay_url(order))
     assert retry.status_code == 429
-    assert "Too many declined payments in a short time. Please wait 10 minute(s)" in (
+    assert "Too many declined payments in a short time. Please wait 10 minutes before" in (
         retry.content.decode()
     )
     assert 590 <= int(retry["Retry-After"]) <= 600

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from comptoir.core.exceptions import ComptoirError
 from comptoir.fraud import clients, geoip, rules
@@ -221,10 +221,14 @@ def check_payment_step(request: Any, *, now: datetime | None = None) -> Refusal 
                 "for now; please contact us if you need help."
             )
         else:
-            message = gettext(
-                "Too many declined payments in a short time. Please wait %(minutes)s "
-                "minute(s) before trying again."
-            ) % {"minutes": math.ceil(wait / 60)}
+            minutes = math.ceil(wait / 60)
+            message = ngettext(
+                "Too many declined payments in a short time. Please wait %(minutes)s minute "
+                "before trying again.",
+                "Too many declined payments in a short time. Please wait %(minutes)s minutes "
+                "before trying again.",
+                minutes,
+            ) % {"minutes": minutes}
         return Refusal(message, wait)
     config = shop_settings(shop)
     window = timedelta(minutes=max(config.payment_step_minutes, 1))
@@ -237,13 +241,13 @@ def check_payment_step(request: Any, *, now: datetime | None = None) -> Refusal 
     hits = hit_counters(list(limits), start)
     if any(hits[key] > limit for key, limit in limits.items()):
         wait = _seconds(start + window - now)
-        return Refusal(
-            gettext(
-                "Too many payment attempts. Please wait %(minutes)s minute(s) before trying again."
-            )
-            % {"minutes": math.ceil(wait / 60)},
-            wait,
-        )
+        minutes = math.ceil(wait / 60)
+        message = ngettext(
+            "Too many payment attempts. Please wait %(minutes)s minute before trying again.",
+            "Too many payment attempts. Please wait %(minutes)s minutes before trying again.",
+            minutes,
+        ) % {"minutes": minutes}
+        return Refusal(message, wait)
     return None
 
 
