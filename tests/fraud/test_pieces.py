@@ -23,7 +23,8 @@ from comptoir.fraud.models import (
     RateCounter,
     Screening,
 )
-from comptoir.fraud.rules import explain
+from comptoir.fraud.rules import explain, frozen_params
+from comptoir.inbox.texts import freeze, render
 from comptoir.orders import services as orders
 from comptoir.payments.providers.base import ProviderEvent
 from comptoir.payments.providers.stripe import _card_details
@@ -91,6 +92,12 @@ def test_without_a_geolocation_file_the_country_is_unknown_and_the_rule_says_so(
     assert explain(screening.reasons[0]) == (
         "IP country not checked: no IP geolocation database is configured"
     )
+    # As the inbox keeps it: the note is a msgid of its own, translated when shown
+    frozen = freeze(screening.reasons[0]["message"], frozen_params(screening.reasons[0]))
+    assert frozen["params"] == {
+        "note_msg": {"msgid": "no IP geolocation database is configured", "lower": False}
+    }
+    assert render(frozen) == "IP country not checked: no IP geolocation database is configured"
 
 
 def placed(shop, *, price="10.00", quantity=1, email="jeanne@example.org", **extra):

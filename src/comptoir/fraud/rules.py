@@ -95,6 +95,15 @@ def explain(reason: dict[str, Any]) -> str:
         return str(reason.get("message", ""))
 
 
+def frozen_params(reason: dict[str, Any]) -> dict[str, Any]:
+    """A stored reason's parameters as the inbox keeps them: those that are words themselves
+    (``*_msg``) as msgids, translated when shown."""
+    return {
+        key: {"msgid": value, "lower": False} if key.endswith("_msg") else value
+        for key, value in (reason.get("params") or {}).items()
+    }
+
+
 @dataclass
 class Facts:
     """What the rules read, gathered once per screening."""

@@ -351,24 +351,25 @@ def explained(screening: Screening) -> list[tuple[int, str]]:
 
 
 def _open_review(order: Order, screening: Screening) -> None:
-    from django.utils import translation
-
     from comptoir.inbox.services import open_item
+    from comptoir.inbox.texts import freeze, lines
 
-    # The detail is written once, in the language the merchant reads the shop in.
-    with translation.override(order.shop.default_language):
-        lines = [f"{points:+d} {text}" for points, text in explained(screening)]
-        detail = "\n".join([gettext("Score %(score)s.") % {"score": screening.score}, *lines])
+    # Each reason kept untranslated, so each merchant reads the item in their own language.
+    reasons = [
+        {
+            **freeze(reason["message"], rules.frozen_params(reason)),
+            "prefix": f"{int(reason['points']):+d} ",
+        }
+        for reason in screening.reasons
+    ]
     open_item(
         order.shop,
         kind=REVIEW_KIND,
         key=f"order:{order.pk}",
         title=gettext_noop("Order %(number)s held for fraud review (score %(score)s)"),
         title_params={"number": order.reference, "score": screening.score},
-        # Several sentences with their own parameters: written in the shop's language (the
-        # order's admin page shows them in each reader's own).
-        detail=detail,
-        detail_params=None,
+        detail=gettext_noop("Score %(score)s, from these reasons:\n%(reasons)s"),
+        detail_params={"score": screening.score, "reasons": lines(reasons)},
         context={"score": screening.score},
         order=order,
     )

@@ -34,6 +34,12 @@ def label(value: str | Promise, *, lower: bool = False) -> dict[str, Any]:
         return {"msgid": str(value), "lower": lower}
 
 
+def lines(sentences: list[dict[str, Any]]) -> dict[str, Any]:
+    """A parameter made of several sentences (each from :func:`freeze`, with an optional
+    ``"prefix"`` shown as it is, e.g. a score), one per line when shown."""
+    return {"lines": sentences}
+
+
 def freeze(msgid: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"msgid": str(msgid), "params": {k: _freeze_param(v) for k, v in (params or {}).items()}}
 
@@ -45,7 +51,7 @@ def _freeze_param(value: Any) -> Any:
         return label(value)
     if isinstance(value, Money):
         return {"money": str(value.amount), "currency": value.currency}
-    if isinstance(value, dict) and {"date", "msgid", "money"} & value.keys():
+    if isinstance(value, dict) and {"date", "msgid", "money", "lines"} & value.keys():
         return value
     if isinstance(value, bool | int | float | str) or value is None:
         return value
@@ -64,6 +70,8 @@ def render(frozen: dict[str, Any]) -> str:
 
 
 def _render_param(value: Any) -> Any:
+    if isinstance(value, dict) and "lines" in value:
+        return "\n".join(f"{line.get('prefix', '')}{render(line)}" for line in value["lines"])
     if isinstance(value, dict):
         if "msgid" in value:
             text = translation.gettext(value["msgid"])
