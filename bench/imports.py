@@ -107,8 +107,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument(
+        "--pg-name", default="", help="PostgreSQL database to (re)create; one per session"
+    )
     args = parser.parse_args()
-    data_dir = Path(f"/tmp/bench-import-{args.db}-{args.products}")
+    data_dir = Path(f"/tmp/bench-import-{args.db}-{args.products}-{os.getpid()}")
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     env = dict(
@@ -119,7 +122,7 @@ def main() -> None:
         LOG_LEVEL="WARNING",
     )
     if args.db == "postgres":
-        name = f"comptoir_import_bench_{args.products}"
+        name = args.pg_name or f"comptoir_import_bench_{args.products}"
         psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         psql(f'CREATE DATABASE "{name}"')
         env["DATABASE_URL"] = f"{PG_URL}/{name}"
