@@ -493,9 +493,11 @@ class CatalogWriter:
         currency = self.shop.currency
         shop_id = self.shop.pk
         product_rows, variant_rows = [], []
+        prices_of: list[list[Decimal]] = []
         for record in records:
             fields = self._product_fields(record)
             prices = [quantize(v.price or Decimal(0), currency) for v in record.variants]
+            prices_of.append(prices)
             in_stock = record.allow_backorder or any(
                 not v.track_stock or v.stock_quantity > 0 for v in record.variants
             )
@@ -513,12 +515,11 @@ class CatalogWriter:
             product_rows,
             returning=True,
         )  # fmt: skip
-        for record, product_id in zip(records, product_ids, strict=True):
+        for record, product_id, prices in zip(records, product_ids, prices_of, strict=True):
             for position, data in enumerate(record.variants):
                 compare = data.compare_at_price
                 variant_rows.append((
-                    shop_id, product_id, data.sku, data.gtin,
-                    quantize(data.price or Decimal(0), currency),
+                    shop_id, product_id, data.sku, data.gtin, prices[position],
                     quantize(compare, currency) if compare else None,
                     data.weight_grams, data.track_stock, data.stock_quantity, 0, position,
                     now, now,
