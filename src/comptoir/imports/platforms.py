@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from comptoir.catalog.text import make_slug
 from comptoir.imports.reading import (
     CsvFile,
+    FileError,
     Row,
     ValueProblem,
     issue,
@@ -237,9 +238,43 @@ def _shopify_product(
 # --- WooCommerce -----------------------------------------------------------------------------
 
 
-def parse_woocommerce(csv_file: CsvFile) -> Parsed:
+def count_woo_variations(csv_file: CsvFile) -> list[int]:
+    """A first pass over a WooCommerce file: how many variation rows each variable product
+    (by its order in the file) will receive, attributed exactly as ``parse_woocommerce``
+    attributes them. With it, a variable product leaves memory as soon as its last
+    variation is read, instead of every one waiting for the end of the file."""
+    cells = csv_file.picker(("Type", "Parent", "SKU", "ID"))
+    owner: dict[str, int] = {}
+    counts: list[int] = []
+    try:
+        for row in csv_file.rows:
+            _count_woo_row(cells(row), owner, counts)
+    except FileError:
+        pass  # the second pass stops at the same line and reports it
+    return counts
+
+
+def _count_woo_row(cells: list[str], owner: dict[str, int], counts: list[int]) -> None:
+    kind, parent, sku, row_id = cells
+    types = {t.strip().lower() for t in kind.split(",")}
+    if "grouped" in types or "external" in types:
+        return
+    if "variation" in types:
+        if parent in owner:
+            counts[owner[parent]] += 1
+        return
+    if "variable" in types:
+        for key in (sku, f"id:{row_id}"):
+            if key and key != "id:":
+                owner[key] = len(counts)
+        counts.append(0)
+
+
+def parse_woocommerce(csv_file: CsvFile, *, expected: list[int] | None = None) -> Parsed:
     """Simple products stream through; variable products wait for their variation rows,
-    which WooCommerce may write anywhere after them, so they are held until the end."""
+    which WooCommerce may write anywhere after them. Given ``expected`` (see
+    ``count_woo_variations``), each leaves as soon as it is complete; otherwise all wait
+    until the end of the file."""
     problems = require_columns(csv_file, ["Type", "Name"])
     if problems:
         yield from problems
@@ -248,6 +283,9 @@ def parse_woocommerce(csv_file: CsvFile) -> Parsed:
     grams_per_unit = {"Weight (kg)": 1000, "Weight (g)": 1, "Weight (lbs)": Decimal("453.592")}
     factor = grams_per_unit.get(weight_column, 1000)
     variable: dict[str, ProductRecord] = {}  # key: parent SKU and "id:N"
+    keys_of: dict[int, list[str]] = {}  # id(product) -> its keys in ``variable``
+    remaining: dict[int, int] = {}  # id(product) -> variation rows still to come
+    ordinal = 0
     orphans: list[tuple[Row, VariantRecord, str]] = []
     for row in csv_file.rows:
         cells = _Cells(row)
@@ -272,13 +310,21 @@ def parse_woocommerce(csv_file: CsvFile) -> Parsed:
             else:
                 target.variants.append(variant)
                 target.issues.extend(cells.issues)
+                if id(target) in remaining:
+                    remaining[id(target)] -= 1
+                    if not remaining[id(target)]:
+                        yield _release(target, variable, keys_of, remaining)
             continue
         product = _woo_product(cells)
         product.issues.extend(cells.issues)
         if "variable" in types:
-            for key in (cells.text("SKU"), f"id:{cells.text('ID')}"):
-                if key and key != "id:":
-                    variable[key] = product
+            keys = [k for k in (cells.text("SKU"), f"id:{cells.text('ID')}") if k and k != "id:"]
+            for key in keys:
+                variable[key] = product
+            if expected is not None and ordinal < len(expected) and expected[ordinal]:
+                keys_of[id(product)] = keys
+                remaining[id(product)] = expected[ordinal]
+            ordinal += 1
             continue
         cells.issues = []
         product.variants.append(_woo_variant(cells, factor, base=product.handle, simple=True))
@@ -305,6 +351,20 @@ def parse_woocommerce(csv_file: CsvFile) -> Parsed:
             )
             continue
         yield product
+
+
+def _release(
+    product: ProductRecord,
+    variable: dict[str, ProductRecord],
+    keys_of: dict[int, list[str]],
+    remaining: dict[int, int],
+) -> ProductRecord:
+    """A variable product that has all its variations: forgotten, then handed on."""
+    for key in keys_of.pop(id(product)):
+        if variable.get(key) is product:
+            del variable[key]
+    del remaining[id(product)]
+    return product
 
 
 def _woo_product(cells: _Cells) -> ProductRecord:

@@ -31,6 +31,7 @@ from comptoir.imports.models import (
 )
 from comptoir.imports.platforms import (
     Platform,
+    count_woo_variations,
     parse_comptoir,
     parse_prestashop,
     parse_shopify,
@@ -131,9 +132,15 @@ def import_products(
     report = ImportReport(platform=platform, dry_run=dry_run, keep_valid=keep_valid)
     started = time.monotonic()
     try:
+        start = stream.tell() if stream.seekable() else 0
         csv_file = read_csv(stream, unneutralise=platform == Platform.COMPTOIR)
         if platform == Platform.PRESTASHOP:
             items = parse_prestashop(csv_file, vat_rate=_vat_rate(shop))
+        elif platform == Platform.WOOCOMMERCE and stream.seekable():
+            # Read the file twice: counting the variations first keeps memory bounded.
+            expected = count_woo_variations(csv_file)
+            stream.seek(start)
+            items = parse_woocommerce(read_csv(stream), expected=expected)
         else:
             items = {
                 Platform.SHOPIFY: parse_shopify,
