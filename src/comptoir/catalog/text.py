@@ -90,6 +90,13 @@ def normalize_for_search(value: str) -> str:
     return NON_WORD_RE.sub(" ", stripped.lower()).strip()
 
 
+# A value that is already a slug (a Shopify handle, most WooCommerce slugs) is its own
+# slug: returned as it is, without the normalising below, which an import pays per row.
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
+
+
 def make_slug(value: str, max_length: int = 200) -> str:
+    if len(value) <= max_length and SLUG_RE.fullmatch(value):
+        return value
     slug = slugify(normalize_for_search(value))[:max_length].strip("-")
     return slug or "produit"
