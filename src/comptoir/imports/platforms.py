@@ -135,7 +135,9 @@ SHOPIFY_VARIANT_COLUMNS = (
 )  # fmt: skip
 
 
-def _typed(row: Row, column: str, raw: str, parse: Callable[[str], object], issues: list[Issue]):
+def _typed(
+    row: Row, column: str, raw: str, parse: Callable[[str], object], issues: list[Issue]
+) -> object:
     try:
         return parse(raw)
     except ValueProblem as problem:
