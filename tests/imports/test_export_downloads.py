@@ -74,6 +74,8 @@ def test_a_products_export_is_written_by_the_worker_then_downloaded_and_reimport
     assert 'http-equiv="refresh"' not in page
     assert "3 rows written." in page
     assert f"/admin/imports/exportjob/{job.pk}/download/" in page
+    # (the file is kept out of MEDIA_ROOT: /media/ does not hand it out)
+    assert client.get(f"/media/{job.file.name}").status_code == 404
     # Then the download is the CSV, as an attachment, one row per variant
     download = client.get(f"/admin/imports/exportjob/{job.pk}/download/")
     assert download.status_code == 200

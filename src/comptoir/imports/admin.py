@@ -225,10 +225,10 @@ class ExportJobAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
         job = get_object_or_404(ExportJob, pk=job_id, status=ExportStatus.DONE)
-        if not job.file.name or not default_storage.exists(job.file.name):
+        if not job.file.name or not job.file.storage.exists(job.file.name):
             raise Http404
         return FileResponse(
-            default_storage.open(job.file.name, "rb"),
+            job.file.open("rb"),
             as_attachment=True,
             filename=job.file.name.rsplit("/", 1)[-1],
             content_type="text/csv; charset=utf-8",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalog.models import Category, Product, ProductImage
 from comptoir.core.models import TimeStampedModel
+from comptoir.downloads.storage import private_storage
 from comptoir.shops.models import Shop
 
 
@@ -58,7 +59,11 @@ class ImportJob(TimeStampedModel):
     platform = models.CharField(
         _("platform"), max_length=16, choices=ImportPlatform.choices, blank=True
     )
-    file = models.FileField(_("file"), upload_to=import_file_path, max_length=255)
+    # Uploads hold customers' names and addresses: kept outside MEDIA_ROOT, which the
+    # /media/ view or the front proxy serves to anyone.
+    file = models.FileField(
+        _("file"), upload_to=import_file_path, max_length=255, storage=private_storage
+    )
     dry_run = models.BooleanField(
         _("dry run"), default=False, help_text=_("Report what would change; write nothing.")
     )
@@ -207,7 +212,10 @@ class ExportJob(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
     )
-    file = models.FileField(_("file"), upload_to="exports/", max_length=255, blank=True)
+    # Orders and customers: outside MEDIA_ROOT, handed out only by the back office.
+    file = models.FileField(
+        _("file"), upload_to="exports/", max_length=255, blank=True, storage=private_storage
+    )
     rows_done = models.PositiveIntegerField(_("rows written"), default=0)
     rows_total = models.PositiveIntegerField(_("rows to write"), default=0)
     created_by = models.ForeignKey(

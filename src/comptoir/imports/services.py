@@ -370,22 +370,20 @@ def _progress_path(job: ImportJob) -> str:
 
 def _write_progress(job: ImportJob, rows: int) -> None:
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
 
+    storage = job.file.storage
     path = _progress_path(job)
-    if default_storage.exists(path):
-        default_storage.delete(path)
-    default_storage.save(path, ContentFile(str(rows).encode()))
+    if storage.exists(path):
+        storage.delete(path)
+    storage.save(path, ContentFile(str(rows).encode()))
 
 
 def read_progress(job: ImportJob) -> int:
     """Rows read so far by a running job (0 before the first batch)."""
-    from django.core.files.storage import default_storage
-
     if job.status != ImportStatus.RUNNING:
         return job.rows_done
     try:
-        with default_storage.open(_progress_path(job), "rb") as handle:
+        with job.file.storage.open(_progress_path(job), "rb") as handle:
             return int(handle.read() or 0)
     except (OSError, ValueError):
         return 0
