@@ -10,6 +10,13 @@ import pytest
 from comptoir.imports.services import ImportReport, import_products
 from comptoir.shops.models import Shop
 
+
+@pytest.fixture(autouse=True)
+def _private_root(settings, tmp_path):
+    """Uploaded and exported files (kept outside MEDIA_ROOT) go to a temporary folder."""
+    settings.COMPTOIR_PRIVATE_ROOT = tmp_path / "private"
+
+
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / ".." / "shared" / "formats"
 

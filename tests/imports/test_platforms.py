@@ -145,3 +145,49 @@ def test_old_addresses_of_products_not_on_sale_are_listed_not_redirected(shop):
     active = Redirect.objects.filter(shop=shop).values_list("old_path", flat=True)
     assert list(active) == ["/products/example-shirt"]
     assert report.unmatched_urls == ["/products/example-pants", "/products/example-hat"]
+
+
+WOO_HEADER = ["ID", "Type", "SKU", "Name", "Parent", "Regular price", "Attribute 1 name",
+              "Attribute 1 value(s)"]  # fmt: skip
+WOO_ROWS = [
+    ["1", "variable", "TEE", "Tee", "", "", "Size", "S, M"],
+    ["2", "variation", "TEE-S", "Tee S", "TEE", "10", "Size", "S"],
+    ["3", "simple", "MUG", "Mug", "", "5", "", ""],
+    ["4", "variable", "CAP", "Cap", "", "", "Colour", "Red"],
+    ["5", "variation", "CAP-R", "Cap red", "id:4", "8", "Colour", "Red"],
+    ["6", "variation", "TEE-M", "Tee M", "TEE", "10", "Size", "M"],
+    ["7", "variable", "BAG", "Bag", "", "", "Colour", "Blue"],
+]
+
+
+def test_woocommerce_variable_products_leave_memory_once_their_variations_are_read(shop):
+    import io
+
+    from comptoir.imports.platforms import count_woo_variations, parse_woocommerce
+    from comptoir.imports.reading import read_csv
+
+    data = csv_text(WOO_HEADER, *WOO_ROWS).encode()
+    # Given the counts of a first pass: TEE gets 2 variations (one after MUG), CAP 1, BAG 0
+    expected = count_woo_variations(read_csv(io.BytesIO(data)))
+    assert expected == [2, 1, 0]
+    # When the file is parsed with them
+    items = list(parse_woocommerce(read_csv(io.BytesIO(data)), expected=expected))
+    # Then each variable product comes out right after its last variation, not at the end
+    # (BAG, which has none, is reported at the end as before)
+    seen = [getattr(item, "handle", None) or item.message for item in items]
+    assert seen == ["MUG", "CAP", "TEE", "The variable product Bag has no variation rows."]
+    assert [v.sku for v in items[2].variants] == ["TEE-S", "TEE-M"]
+    # And without the counts, the products are the same, the variable ones at the end
+    items = list(parse_woocommerce(read_csv(io.BytesIO(data))))
+    assert [getattr(i, "handle", None) for i in items] == ["MUG", "TEE", "CAP", None]
+
+
+def test_a_woocommerce_import_read_twice_writes_every_variation(shop):
+    report = run(shop, csv_text(WOO_HEADER, *WOO_ROWS[:-1]), "woocommerce")
+    assert (report.products_created, report.variants_created, report.error_count) == (3, 4, 0)
+    assert sorted(Variant.objects.values_list("sku", flat=True)) == [
+        "CAP-R",
+        "MUG",
+        "TEE-M",
+        "TEE-S",
+    ]

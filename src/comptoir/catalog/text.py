@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -69,13 +70,35 @@ def html_to_text(value: str) -> str:
 LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
 
 
+NON_WORD_RE = re.compile(r"[^\w]+")
+
+
+# Every combining mark of Unicode 16 lies in U+0300..U+1E94A; scanning a little beyond
+# keeps the one-time cost of the table (first accented text a process normalises) small.
+COMBINING_RANGE = range(0x0300, 0x1F000)
+
+
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """Every combining code point, for ``str.translate`` to drop: a bulk import normalises
+    millions of characters, and a Python-level filter per character cost it seconds."""
+    return {code: None for code in COMBINING_RANGE if unicodedata.combining(chr(code))}
+
+
 def normalize_for_search(value: str) -> str:
     """Lower case, accents removed, punctuation folded to spaces: 'Thé Vert' -> 'the vert'."""
     decomposed = unicodedata.normalize("NFKD", (value or "").lower().translate(LIGATURES))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return SPACE_RE.sub(" ", re.sub(r"[^\w]+", " ", stripped.lower())).strip()
+    stripped = decomposed if decomposed.isascii() else decomposed.translate(_combining_marks())
+    return NON_WORD_RE.sub(" ", stripped.lower()).strip()
+
+
+# A value that is already a slug (a Shopify handle, most WooCommerce slugs) is its own
+# slug: returned as it is, without the normalising below, which an import pays per row.
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.ASCII)
 
 
 def make_slug(value: str, max_length: int = 200) -> str:
+    if len(value) <= max_length and SLUG_RE.fullmatch(value):
+        return value
     slug = slugify(normalize_for_search(value))[:max_length].strip("-")
     return slug or "produit"

@@ -1,5 +1,6 @@
 """CSV exports: the catalog in our own format (which ``import_products --platform
-comptoir`` reads back unchanged) and the orders, one row per order line.
+comptoir`` reads back unchanged) and the orders, one row per order line; written by the
+commands, or by a worker for the back office's download buttons (``start_export``).
 
 Text cells that a spreadsheet would run as a formula (= + - @, tab, carriage return) are
 written with a leading apostrophe; our importer removes it again.
@@ -8,12 +9,25 @@ written with a leading apostrophe; our importer removes it again.
 from __future__ import annotations
 
 import csv
+import io
+import tempfile
 from collections.abc import Iterator
 from typing import IO
 
+from django.core.files.base import File
+from django.db import transaction
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from comptoir.catalog.models import Product, ProductImage, ProductTranslation, Variant
+from comptoir.core.exceptions import ComptoirError
+from comptoir.imports.models import (
+    EXPORT_TRANSITIONS,
+    ExportEvent,
+    ExportJob,
+    ExportKind,
+    ExportStatus,
+)
 from comptoir.imports.platforms import COMPTOIR_COLUMNS
 from comptoir.imports.reading import neutralise_cell
 from comptoir.shops.models import Shop
@@ -203,3 +217,92 @@ def export_customers_csv(shop: Shop, out: IO[str]) -> int:
         writer.writerow(row)
         count += 1
     return count
+
+
+# --- export jobs (the back office's download buttons) ----------------------------------------
+
+# Rows between two progress updates of a running export.
+PROGRESS_EVERY = 2000
+
+
+def _move(job: ExportJob, status: str, message: str = "") -> None:
+    if status not in EXPORT_TRANSITIONS[ExportStatus(job.status)]:
+        raise ComptoirError(f"An export cannot go from {job.status} to {status}.")
+    job.status = status
+    ExportEvent.objects.create(job=job, status=status, message=message[:2000])
+
+
+def _export_source(job: ExportJob) -> tuple[list[str], Iterator[list[str]], int]:
+    """Header, rows and (about) how many rows, for the kind of ``job``."""
+    shop = job.shop
+    if job.kind == ExportKind.PRODUCTS:
+        total = Variant.objects.filter(product__shop=shop).count()
+        return COMPTOIR_COLUMNS, product_rows(shop), total
+    if job.kind == ExportKind.ORDERS:
+        from comptoir.orders.models import OrderLine
+
+        total = OrderLine.objects.filter(order__shop=shop).count()
+        return ORDER_COLUMNS, order_rows(shop), total
+    from django.contrib.auth import get_user_model
+
+    total = get_user_model().objects.filter(is_staff=False).count()
+    return CUSTOMER_COLUMNS, customer_rows(shop), total
+
+
+@transaction.atomic
+def start_export(shop: Shop, *, kind: str, user: object | None = None) -> ExportJob:
+    """Queue an export of ``kind``; the back office follows it, then offers the file."""
+    from comptoir.imports.tasks import run_export
+
+    if kind not in ExportKind.values:
+        raise ComptoirError(f"Unknown export kind {kind!r}.")
+    job = ExportJob.objects.create(
+        shop=shop, kind=kind, created_by=user if getattr(user, "pk", None) else None
+    )
+    ExportEvent.objects.create(job=job, status=ExportStatus.QUEUED)
+    transaction.on_commit(lambda: run_export.enqueue(job.pk))
+    return job
+
+
+def run_export_job(job_id: int) -> ExportJob:
+    """Write the file of a queued export once; an export that already ran is left as is.
+
+    Rows stream from the database to a temporary file a chunk at a time, so memory stays
+    flat whatever the size; the count of rows written is saved as it goes, outside any
+    transaction, for the page to show."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().select_related("shop").get(pk=job_id)
+        if job.status != ExportStatus.QUEUED:
+            return job
+        _move(job, ExportStatus.RUNNING)
+        job.save(update_fields=["status", "updated_at"])
+    try:
+        header, rows, total = _export_source(job)
+        ExportJob.objects.filter(pk=job.pk).update(rows_total=total)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        name = f"{job.shop.code}-{job.kind}-{stamp}.csv"
+        with tempfile.TemporaryFile("w+b") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(header)
+            count = 0
+            for count, row in enumerate(rows, start=1):
+                writer.writerow(row)
+                if count % PROGRESS_EVERY == 0:
+                    ExportJob.objects.filter(pk=job.pk).update(rows_done=count)
+            text.flush()
+            raw.seek(0)
+            job.file.save(name, File(raw), save=False)
+            text.detach()
+        status, message = ExportStatus.DONE, ""
+    except Exception as exc:  # noqa: BLE001 - the job must end, and say why
+        count, status, message = 0, ExportStatus.FAILED, repr(exc)
+    with transaction.atomic():
+        file_name = job.file.name
+        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        _move(job, status, message)
+        job.file.name = file_name if status == ExportStatus.DONE else ""
+        job.rows_done = count
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "file", "rows_done", "finished_at", "updated_at"])
+    return job

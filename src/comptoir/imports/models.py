@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comptoir.catalog.models import Category, Product, ProductImage
 from comptoir.core.models import TimeStampedModel
+from comptoir.downloads.storage import private_storage
 from comptoir.shops.models import Shop
 
 
@@ -58,7 +59,11 @@ class ImportJob(TimeStampedModel):
     platform = models.CharField(
         _("platform"), max_length=16, choices=ImportPlatform.choices, blank=True
     )
-    file = models.FileField(_("file"), upload_to=import_file_path, max_length=255)
+    # Uploads hold customers' names and addresses: kept outside MEDIA_ROOT, which the
+    # /media/ view or the front proxy serves to anyone.
+    file = models.FileField(
+        _("file"), upload_to=import_file_path, max_length=255, storage=private_storage
+    )
     dry_run = models.BooleanField(
         _("dry run"), default=False, help_text=_("Report what would change; write nothing.")
     )
@@ -171,3 +176,70 @@ class NewsletterConsent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.subscribed}"
+
+
+class ExportKind(models.TextChoices):
+    PRODUCTS = "products", _("Products (CSV to re-import)")
+    ORDERS = "orders", _("Orders (CSV, one row per order line)")
+    CUSTOMERS = "customers", _("Customers (CSV)")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    """Asked for in the back office; waiting for a worker."""
+    RUNNING = "running", _("Running")
+    """A worker is writing the file."""
+    DONE = "done", _("Ready")
+    """The file is written and can be downloaded."""
+    FAILED = "failed", _("Failed")
+    """The worker could not write the file; the event says why."""
+
+
+EXPORT_TRANSITIONS = {
+    ExportStatus.QUEUED: {ExportStatus.RUNNING, ExportStatus.FAILED},
+    ExportStatus.RUNNING: {ExportStatus.DONE, ExportStatus.FAILED},
+    ExportStatus.DONE: set(),
+    ExportStatus.FAILED: set(),
+}
+
+
+class ExportJob(TimeStampedModel):
+    """A CSV export written by a worker, so that a catalog of a million rows neither holds
+    a web worker nor runs into its timeout; the page follows it and then offers the file."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="export_jobs")
+    kind = models.CharField(_("kind"), max_length=16, choices=ExportKind.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    # Orders and customers: outside MEDIA_ROOT, handed out only by the back office.
+    file = models.FileField(
+        _("file"), upload_to="exports/", max_length=255, blank=True, storage=private_storage
+    )
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    rows_total = models.PositiveIntegerField(_("rows to write"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class ExportEvent(models.Model):
+    job = models.ForeignKey(ExportJob, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=16, choices=ExportStatus.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}: {self.status}"

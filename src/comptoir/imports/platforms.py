@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from comptoir.catalog.text import make_slug
 from comptoir.imports.reading import (
     CsvFile,
+    FileError,
     Row,
     ValueProblem,
     issue,
@@ -111,87 +112,171 @@ def parse_shopify(csv_file: CsvFile) -> Parsed:
     if problems:
         yield from problems
         return
+    product_cells = csv_file.picker(SHOPIFY_PRODUCT_COLUMNS)
+    variant_cells = csv_file.picker(SHOPIFY_VARIANT_COLUMNS)
     for handle, group in groupby(csv_file.rows, key=lambda row: row.get("Handle")):
         rows = list(group)
         if not handle:
             for row in rows:
                 yield issue(row, "Handle", _("The Handle is empty."))
             continue
-        yield from _shopify_product(handle, rows)
+        yield _shopify_product(handle, rows, product_cells, variant_cells)
 
 
-def _shopify_product(handle: str, rows: list[Row]) -> Parsed:
-    first = _Cells(rows[0])
-    option_names = [first.text(f"Option{i} Name") for i in (1, 2, 3)]
-    status = first.text("Status").lower()
+SHOPIFY_PRODUCT_COLUMNS = (
+    "Option1 Name", "Option2 Name", "Option3 Name", "Status", "Published", "Product Category",
+    "Type", "Title", "SEO Title", "SEO Description", "Vendor", "Tags",
+)  # fmt: skip
+SHOPIFY_VARIANT_COLUMNS = (
+    "Image Src", "Image Alt Text", "Variant Price", "Variant SKU", "Option1 Value",
+    "Option2 Value", "Option3 Value", "Variant Inventory Policy", "Variant Grams",
+    "Variant Barcode", "Variant Compare At Price", "Variant Inventory Tracker",
+    "Variant Inventory Qty",
+)  # fmt: skip
+
+
+def _typed(
+    row: Row, column: str, raw: str, parse: Callable[[str], object], issues: list[Issue]
+) -> object:
+    try:
+        return parse(raw)
+    except ValueProblem as problem:
+        issues.append(issue(row, column, str(problem)))
+        return None
+
+
+def _price(row: Row, column: str, raw: str, issues: list[Issue]) -> Decimal | None:
+    warnings: list[str] = []
+    try:
+        value = parse_decimal(raw, warnings=warnings)
+    except ValueProblem as problem:
+        issues.append(issue(row, column, str(problem)))
+        return None
+    for message in warnings:
+        issues.append(issue(row, column, message, warning=True))
+    return value
+
+
+def _shopify_product(
+    handle: str,
+    rows: list[Row],
+    product_cells: Callable[[Row], list[str]],
+    variant_cells: Callable[[Row], list[str]],
+) -> ProductRecord:
+    head = rows[0]
+    issues: list[Issue] = [issue(head, column, text) for column, text in head.problems]
+    (option1, option2, option3, status, published, category, kind, title, seo_title,
+     seo_description, vendor, tags) = product_cells(head)  # fmt: skip
+    option_names = [option1, option2, option3]
+    status = status.lower()
     if status not in ("active", "draft", "archived"):
-        status = "active" if first.boolean("Published", default=True) else "draft"
-    category = first.text("Product Category") or first.text("Type")
+        shown = _typed(head, "Published", published, lambda r: parse_bool(r, default=True), issues)
+        status = "active" if shown is None or shown else "draft"
     product = ProductRecord(
-        line=rows[0].line,
+        line=head.line,
         handle=handle,
-        name=first.text("Title"),
-        description=rows[0].cells.get("Body (HTML)", ""),
-        meta_title=first.text("SEO Title"),
-        meta_description=first.text("SEO Description"),
+        name=title,
+        description=head.raw("Body (HTML)"),
+        meta_title=seo_title,
+        meta_description=seo_description,
         status=status,
-        category_path=split_list(category, ">"),
-        brand=first.text("Vendor"),
-        tags=split_list(first.text("Tags")),
+        category_path=split_list(category or kind, ">"),
+        brand=vendor,
+        tags=split_list(tags),
         slug=handle,
         old_paths=[f"/products/{handle}"],
         legacy_keys=[("product", handle)],
     )
-    issues = first.issues
     if not product.name:
-        issues.append(issue(rows[0], "Title", _("The first row of a product must give its Title.")))
+        issues.append(issue(head, "Title", _("The first row of a product must give its Title.")))
     for row in rows:
-        cells = _Cells(row) if row is not rows[0] else first
-        image = cells.text("Image Src")
+        (image, image_alt, price_raw, sku, value1, value2, value3, policy, grams_raw, barcode,
+         compare_raw, tracker, quantity) = variant_cells(row)  # fmt: skip
         if image:
-            product.images.append(ImageRef(url=image, alt=cells.text("Image Alt Text")))
-        if not (
-            cells.text("Variant Price") or cells.text("Variant SKU") or cells.text("Option1 Value")
-        ):
+            product.images.append(ImageRef(url=image, alt=image_alt))
+        if not (price_raw or sku or value1):
             continue  # an image-only row
+        if row is not head:
+            issues += [issue(row, column, text) for column, text in row.problems]
         options = {
-            name: cells.text(f"Option{i} Value")
-            for i, name in enumerate(option_names, start=1)
-            if name and cells.text(f"Option{i} Value") and name.lower() != "title"
+            name: value
+            for name, value in zip(option_names, (value1, value2, value3), strict=True)
+            if name and value and name.lower() != "title"
         }
-        policy = cells.text("Variant Inventory Policy").lower()
-        if policy == "continue":
+        if policy.lower() == "continue":
             product.allow_backorder = True
-        grams_raw = cells.decimal("Variant Grams")
-        grams = int(grams_raw.to_integral_value()) if grams_raw and grams_raw > 0 else None
-        variant = VariantRecord(
-            line=row.line,
-            sku=cells.text("Variant SKU") or generated_sku(handle, options),
-            price=cells.decimal("Variant Price"),
-            options=options,
-            gtin=cells.barcode("Variant Barcode"),
-            compare_at_price=cells.decimal("Variant Compare At Price"),
-            weight_grams=grams,
-            track_stock=bool(cells.text("Variant Inventory Tracker"))
-            if "Variant Inventory Tracker" in row.cells
-            else True,
-            stock_quantity=cells.integer("Variant Inventory Qty") or 0,
+        grams_read = _price(row, "Variant Grams", grams_raw, issues)
+        grams = int(grams_read.to_integral_value()) if grams_read and grams_read > 0 else None
+        price_issues = len(issues)
+        price = _price(row, "Variant Price", price_raw, issues)
+        price_issues = len(issues) - price_issues
+        gtin = ""
+        try:
+            gtin = parse_barcode(barcode)
+        except ValueProblem as problem:
+            # The row is still imported, without the barcode: the rest of it is sound.
+            issues.append(issue(row, "Variant Barcode", str(problem), warning=True))
+        compare = _price(row, "Variant Compare At Price", compare_raw, issues)
+        stock = _typed(row, "Variant Inventory Qty", quantity, parse_int, issues)
+        if price is None and not price_issues:
+            issues.append(issue(row, "Variant Price", _("The price is missing.")))
+        product.variants.append(
+            VariantRecord(
+                line=row.line,
+                sku=sku or generated_sku(handle, options),
+                price=price,
+                options=options,
+                gtin=gtin,
+                compare_at_price=compare,
+                weight_grams=grams,
+                track_stock=bool(tracker) if row.has("Variant Inventory Tracker") else True,
+                stock_quantity=stock or 0,  # type: ignore[arg-type]
+            )
         )
-        if variant.price is None and not any(i.column == "Variant Price" for i in cells.issues):
-            cells.issues.append(issue(row, "Variant Price", _("The price is missing.")))
-        product.variants.append(variant)
-        if cells is not first:
-            issues.extend(cells.issues)
     product.issues.extend(issues)
-    yield product
+    return product
 
 
 # --- WooCommerce -----------------------------------------------------------------------------
 
 
-def parse_woocommerce(csv_file: CsvFile) -> Parsed:
+def count_woo_variations(csv_file: CsvFile) -> list[int]:
+    """A first pass over a WooCommerce file: how many variation rows each variable product
+    (by its order in the file) will receive, attributed exactly as ``parse_woocommerce``
+    attributes them. With it, a variable product leaves memory as soon as its last
+    variation is read, instead of every one waiting for the end of the file."""
+    cells = csv_file.picker(("Type", "Parent", "SKU", "ID"))
+    owner: dict[str, int] = {}
+    counts: list[int] = []
+    try:
+        for row in csv_file.rows:
+            _count_woo_row(cells(row), owner, counts)
+    except FileError:
+        pass  # the second pass stops at the same line and reports it
+    return counts
+
+
+def _count_woo_row(cells: list[str], owner: dict[str, int], counts: list[int]) -> None:
+    kind, parent, sku, row_id = cells
+    types = {t.strip().lower() for t in kind.split(",")}
+    if "grouped" in types or "external" in types:
+        return
+    if "variation" in types:
+        if parent in owner:
+            counts[owner[parent]] += 1
+        return
+    if "variable" in types:
+        for key in (sku, f"id:{row_id}"):
+            if key and key != "id:":
+                owner[key] = len(counts)
+        counts.append(0)
+
+
+def parse_woocommerce(csv_file: CsvFile, *, expected: list[int] | None = None) -> Parsed:
     """Simple products stream through; variable products wait for their variation rows,
-    which WooCommerce may write anywhere after them, so they are held until the end."""
+    which WooCommerce may write anywhere after them. Given ``expected`` (see
+    ``count_woo_variations``), each leaves as soon as it is complete; otherwise all wait
+    until the end of the file."""
     problems = require_columns(csv_file, ["Type", "Name"])
     if problems:
         yield from problems
@@ -200,6 +285,9 @@ def parse_woocommerce(csv_file: CsvFile) -> Parsed:
     grams_per_unit = {"Weight (kg)": 1000, "Weight (g)": 1, "Weight (lbs)": Decimal("453.592")}
     factor = grams_per_unit.get(weight_column, 1000)
     variable: dict[str, ProductRecord] = {}  # key: parent SKU and "id:N"
+    keys_of: dict[int, list[str]] = {}  # id(product) -> its keys in ``variable``
+    remaining: dict[int, int] = {}  # id(product) -> variation rows still to come
+    ordinal = 0
     orphans: list[tuple[Row, VariantRecord, str]] = []
     for row in csv_file.rows:
         cells = _Cells(row)
@@ -224,13 +312,21 @@ def parse_woocommerce(csv_file: CsvFile) -> Parsed:
             else:
                 target.variants.append(variant)
                 target.issues.extend(cells.issues)
+                if id(target) in remaining:
+                    remaining[id(target)] -= 1
+                    if not remaining[id(target)]:
+                        yield _release(target, variable, keys_of, remaining)
             continue
         product = _woo_product(cells)
         product.issues.extend(cells.issues)
         if "variable" in types:
-            for key in (cells.text("SKU"), f"id:{cells.text('ID')}"):
-                if key and key != "id:":
-                    variable[key] = product
+            keys = [k for k in (cells.text("SKU"), f"id:{cells.text('ID')}") if k and k != "id:"]
+            for key in keys:
+                variable[key] = product
+            if expected is not None and ordinal < len(expected) and expected[ordinal]:
+                keys_of[id(product)] = keys
+                remaining[id(product)] = expected[ordinal]
+            ordinal += 1
             continue
         cells.issues = []
         product.variants.append(_woo_variant(cells, factor, base=product.handle, simple=True))
@@ -259,6 +355,20 @@ def parse_woocommerce(csv_file: CsvFile) -> Parsed:
         yield product
 
 
+def _release(
+    product: ProductRecord,
+    variable: dict[str, ProductRecord],
+    keys_of: dict[int, list[str]],
+    remaining: dict[int, int],
+) -> ProductRecord:
+    """A variable product that has all its variations: forgotten, then handed on."""
+    for key in keys_of.pop(id(product)):
+        if variable.get(key) is product:
+            del variable[key]
+    del remaining[id(product)]
+    return product
+
+
 def _woo_product(cells: _Cells) -> ProductRecord:
     name = cells.text("Name")
     handle = cells.text("SKU") or f"woo-{cells.text('ID')}"
@@ -270,7 +380,7 @@ def _woo_product(cells: _Cells) -> ProductRecord:
         line=cells.row.line,
         handle=handle,
         name=name,
-        description=cells.row.cells.get("Description", "") or cells.text("Short description"),
+        description=cells.row.raw("Description") or cells.text("Short description"),
         status="active" if published in ("1", "") else "draft",
         category_path=path,
         tags=split_list(cells.text("Tags")),
@@ -308,7 +418,7 @@ def _woo_variant(
         compare_at_price=regular if sale is not None else None,
         options=options,
         gtin=cells.barcode("GTIN, UPC, EAN, or ISBN")
-        if "GTIN, UPC, EAN, or ISBN" in cells.row.cells
+        if cells.row.has("GTIN, UPC, EAN, or ISBN")
         else "",
         weight_grams=int(weight * factor) if weight else None,
         track_stock=stock is not None,
@@ -367,7 +477,7 @@ def parse_prestashop(csv_file: CsvFile, *, vat_rate: Decimal = Decimal(0)) -> Pa
             line=row.line,
             handle=f"ps-{handle}",
             name=name,
-            description=row.cells.get("Description", "") or row.cells.get("Summary", ""),
+            description=row.raw("Description") or row.raw("Summary"),
             meta_title=cells.text("Meta title"),
             meta_description=cells.text("Meta description"),
             status="active" if cells.boolean("Active (0/1)", default=True) else "draft",
@@ -501,7 +611,7 @@ def parse_comptoir(csv_file: CsvFile) -> Parsed:
             line=rows[0].line,
             handle=handle,
             name=cells.text("name"),
-            description=rows[0].cells.get("description", ""),
+            description=rows[0].raw("description"),
             meta_title=cells.text("meta_title"),
             meta_description=cells.text("meta_description"),
             status=status,

@@ -31,6 +31,7 @@ from comptoir.imports.models import (
 )
 from comptoir.imports.platforms import (
     Platform,
+    count_woo_variations,
     parse_comptoir,
     parse_prestashop,
     parse_shopify,
@@ -131,9 +132,15 @@ def import_products(
     report = ImportReport(platform=platform, dry_run=dry_run, keep_valid=keep_valid)
     started = time.monotonic()
     try:
+        start = stream.tell() if stream.seekable() else 0
         csv_file = read_csv(stream, unneutralise=platform == Platform.COMPTOIR)
         if platform == Platform.PRESTASHOP:
             items = parse_prestashop(csv_file, vat_rate=_vat_rate(shop))
+        elif platform == Platform.WOOCOMMERCE and stream.seekable():
+            # Read the file twice: counting the variations first keeps memory bounded.
+            expected = count_woo_variations(csv_file)
+            stream.seek(start)
+            items = parse_woocommerce(read_csv(stream), expected=expected)
         else:
             items = {
                 Platform.SHOPIFY: parse_shopify,
@@ -363,22 +370,20 @@ def _progress_path(job: ImportJob) -> str:
 
 def _write_progress(job: ImportJob, rows: int) -> None:
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
 
+    storage = job.file.storage
     path = _progress_path(job)
-    if default_storage.exists(path):
-        default_storage.delete(path)
-    default_storage.save(path, ContentFile(str(rows).encode()))
+    if storage.exists(path):
+        storage.delete(path)
+    storage.save(path, ContentFile(str(rows).encode()))
 
 
 def read_progress(job: ImportJob) -> int:
     """Rows read so far by a running job (0 before the first batch)."""
-    from django.core.files.storage import default_storage
-
     if job.status != ImportStatus.RUNNING:
         return job.rows_done
     try:
-        with default_storage.open(_progress_path(job), "rb") as handle:
+        with job.file.storage.open(_progress_path(job), "rb") as handle:
             return int(handle.read() or 0)
     except (OSError, ValueError):
         return 0

@@ -20,3 +20,10 @@ def fetch_import_images(job_id: int | None) -> None:
         pending = pending.filter(job_id=job_id)
     if pending.exists():
         fetch_import_images.enqueue(job_id)
+
+
+@task()
+def run_export(job_id: int) -> None:
+    from comptoir.imports.exports import run_export_job
+
+    run_export_job(job_id)

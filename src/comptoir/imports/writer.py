@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from django.db import connection, transaction
-from django.db.models import Max, Model, ProtectedError, Q
+from django.db.models import Max, ProtectedError, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -47,6 +47,7 @@ from comptoir.catalog.services import (
 from comptoir.catalog.text import html_to_text, make_slug, normalize_for_search, sanitize_html
 from comptoir.core.exceptions import ComptoirError
 from comptoir.core.money import quantize
+from comptoir.imports.bulk import insert_rows, select_in
 from comptoir.imports.models import LegacyKey, PendingImage
 from comptoir.imports.records import Issue, ProductRecord, VariantRecord
 from comptoir.imports.redirects import RedirectBatch
@@ -78,53 +79,6 @@ COLUMNS = {
                  "stock": "stock_quantity", "gtin": "gtin", "options": "option1_value",
                  "handle": "handle"},
 }  # fmt: skip
-
-
-def insert_rows(
-    model: type[Model],
-    fields: list[str],
-    rows: list[tuple[object, ...]],
-    *,
-    returning: bool = False,
-    ignore_conflicts: bool = False,
-) -> list[int]:
-    """INSERT ``rows`` (values already in database form) into ``model``'s table, a few
-    hundred per statement; with ``returning``, the new primary keys in row order (which
-    both SQLite and PostgreSQL keep, as Django's own bulk_create relies on)."""
-    if not rows:
-        return []
-    qn = connection.ops.quote_name
-    meta = model._meta
-    columns = ", ".join(qn(meta.get_field(name).column) for name in fields)
-    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    per_statement = max(1, min(500, 30000 // len(fields)))  # SQLite's variable limit
-    suffix = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
-    if returning:
-        suffix += f" RETURNING {qn(meta.pk.column)}"
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One array per column: the statement stays short, so psycopg parses it once
-            # instead of scanning thousands of placeholders on every batch.
-            casts = ", ".join(
-                f"%s::{meta.get_field(name).db_type(connection)}[]" for name in fields
-            )
-            sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) SELECT * FROM unnest({casts})"
-            cursor.execute(sql + suffix, [list(column) for column in zip(*rows, strict=True)])
-            if returning:
-                ids = [row[0] for row in cursor.fetchall()]
-            return ids
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start : start + per_statement]
-            sql = (
-                f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES "
-                + ", ".join([row_sql] * len(chunk))
-                + suffix
-            )
-            cursor.execute(sql, [value for row in chunk for value in row])
-            if returning:
-                ids += [row[0] for row in cursor.fetchall()]
-    return ids
 
 
 def validate_record(record: ProductRecord, platform: str) -> None:
@@ -365,18 +319,31 @@ class CatalogWriter:
         )
         skus = [v.sku for r in records for v in r.variants]
         by_sku = dict(
-            Variant.objects.filter(shop=self.shop, sku__in=skus).values_list("sku", "product_id")
+            select_in(
+                "SELECT sku, product_id FROM catalog_variant WHERE shop_id = %s",
+                [self.shop.pk],
+                "sku",
+                skus,
+            )
         )
         keys = [r.handle for r in records]
         by_key = dict(
-            LegacyKey.objects.filter(
-                shop=self.shop, platform=self.platform, kind="handle", key__in=keys
-            ).values_list("key", "product_id")
+            select_in(
+                'SELECT "key", product_id FROM imports_legacykey '
+                "WHERE shop_id = %s AND platform = %s AND kind = 'handle'",
+                [self.shop.pk, self.platform],
+                '"key"',
+                keys,
+            )
         )
         if self.platform == "comptoir":
-            for key, product_id in ProductTranslation.objects.filter(
-                shop=self.shop, language=self.language, slug__in=keys
-            ).values_list("slug", "product_id"):
+            for key, product_id in select_in(
+                "SELECT slug, product_id FROM catalog_producttranslation "
+                "WHERE shop_id = %s AND language = %s",
+                [self.shop.pk, self.language],
+                "slug",
+                keys,
+            ):
                 by_key.setdefault(key, product_id)
         new, existing = [], []
         seen_skus: dict[str, int] = {}
@@ -526,9 +493,11 @@ class CatalogWriter:
         currency = self.shop.currency
         shop_id = self.shop.pk
         product_rows, variant_rows = [], []
+        prices_of: list[list[Decimal]] = []
         for record in records:
             fields = self._product_fields(record)
             prices = [quantize(v.price or Decimal(0), currency) for v in record.variants]
+            prices_of.append(prices)
             in_stock = record.allow_backorder or any(
                 not v.track_stock or v.stock_quantity > 0 for v in record.variants
             )
@@ -546,12 +515,11 @@ class CatalogWriter:
             product_rows,
             returning=True,
         )  # fmt: skip
-        for record, product_id in zip(records, product_ids, strict=True):
+        for record, product_id, prices in zip(records, product_ids, prices_of, strict=True):
             for position, data in enumerate(record.variants):
                 compare = data.compare_at_price
                 variant_rows.append((
-                    shop_id, product_id, data.sku, data.gtin,
-                    quantize(data.price or Decimal(0), currency),
+                    shop_id, product_id, data.sku, data.gtin, prices[position],
                     quantize(compare, currency) if compare else None,
                     data.weight_grams, data.track_stock, data.stock_quantity, 0, position,
                     now, now,
@@ -652,10 +620,15 @@ class CatalogWriter:
         """One slug per record and language, unique in the shop: the wanted slug when it is
         free, else the catalog's own -2, -3... suffixing."""
         wanted = [make_slug(r.slug or r.name, 200) for r in records]
+        marks = ", ".join(["%s"] * len(self.languages))
         taken = set(
-            ProductTranslation.objects.filter(
-                shop=self.shop, language__in=self.languages, slug__in=wanted
-            ).values_list("language", "slug")
+            select_in(
+                "SELECT language, slug FROM catalog_producttranslation "
+                f"WHERE shop_id = %s AND language IN ({marks})",
+                [self.shop.pk, *self.languages],
+                "slug",
+                list(dict.fromkeys(wanted)),
+            )
         )
         result: list[dict[str, str]] = []
         used: set[tuple[str, str]] = set()

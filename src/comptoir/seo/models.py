@@ -32,6 +32,9 @@ class Redirect(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["shop", "old_path"], name="seo_one_redirect_per_path")
         ]
+        # add_redirect and the importers re-point the redirects that lead to a path which
+        # itself moves: without it, each such lookup read every redirect of the shop.
+        indexes = [models.Index(fields=["shop", "new_path"], name="seo_redirect_by_target")]
 
     def __str__(self) -> str:
         return f"{self.old_path} → {self.new_path}"
