@@ -18,6 +18,7 @@ class ItemKind(models.TextChoices):
     MESSAGE_REJECTED = "message_rejected", _("Provider message rejected")
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
     EMAIL_FAILED = "email_failed", _("Email not delivered")
+    LEGAL_IDENTITY_INCOMPLETE = "legal_identity_incomplete", _("Legal identity incomplete")
 
 
 class ItemStatus(models.TextChoices):

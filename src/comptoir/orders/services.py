@@ -100,6 +100,7 @@ def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
 def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order:
     """:func:`mark_paid` for an order its caller already locked in its transaction (the
     payment confirmation does): the same, without locking and reading it a second time."""
+    from comptoir.billing.services import issue_invoice
     from comptoir.downloads.services import grant_downloads
     from comptoir.fulfillment.services import split_order
     from comptoir.inventory import services as inventory
@@ -113,6 +114,8 @@ def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order
     confirm_promise(order)
     inventory.commit(order)
     grant_downloads(order)
+    # Numbered in this transaction: a payment rolled back gives its number back.
+    issue_invoice(order, actor=actor)
     notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)
     # The parcels owed, and their dispatch tasks, exist iff the payment is committed.
     split_order(order)
