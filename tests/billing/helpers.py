@@ -28,8 +28,16 @@ def complete_identity(shop, **overrides) -> SellerIdentity:
     return SellerIdentity.objects.create(shop=shop, **fields)
 
 
-def placed_order(shop, *, email="jeanne@example.org", sku="TEA", lines=(("10.00", "standard", 2),)):
-    """An order awaiting payment; ``lines`` are (price, VAT class, quantity)."""
+def placed_order(
+    shop,
+    *,
+    email="jeanne@example.org",
+    sku="TEA",
+    lines=(("10.00", "standard", 2),),
+    payment_method="bank_transfer",
+):
+    """An order awaiting payment (by bank transfer unless told: the refunds of the sandbox
+    need its card intent); ``lines`` are (price, VAT class, quantity)."""
     if not shop.shipping_zones.exists():
         add_flat_shipping(shop)
     cart_lines = []
@@ -43,7 +51,7 @@ def placed_order(shop, *, email="jeanne@example.org", sku="TEA", lines=(("10.00"
             name=f"Thé {sku} {index}",
         )
         cart_lines.append((variant, quantity))
-    return place_order(make_cart(shop, cart_lines), details(email))
+    return place_order(make_cart(shop, cart_lines), details(email, payment_method=payment_method))
 
 
 def pay(order: Order) -> Order:

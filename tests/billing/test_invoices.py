@@ -64,7 +64,7 @@ def test_a_paid_order_gets_one_invoice_with_every_legal_mention(en_shop):
         "Thé TEA 1",
         "Shipping: Colissimo",
         "VAT by rate",
-        "Payment method: sandbox",
+        "Payment method: Bank transfer",
         f"Paid on {today}",
         "Payment terms: paid in full when ordering",
         "penalties at 10 % a year",

@@ -36,9 +36,10 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs: str)
     return element
 
 
-def _date(parent: etree._Element, tag: str, iso: str) -> None:
+def _date(parent: etree._Element, tag: str, iso: str, *, kind: str = "udt") -> None:
     holder = _el(parent, tag)
-    _el(holder, "udt:DateTimeString", dt.date.fromisoformat(iso).strftime("%Y%m%d"), format="102")
+    day = dt.date.fromisoformat(iso).strftime("%Y%m%d")
+    _el(holder, f"{kind}:DateTimeString", day, format="102")
 
 
 def _amount(value: str | Decimal) -> str:
@@ -143,7 +144,12 @@ def build_cii_xml(snapshot: dict[str, Any]) -> bytes:
     if snapshot.get("invoice"):
         referenced = _el(settlement, "ram:InvoiceReferencedDocument")
         _el(referenced, "ram:IssuerAssignedID", snapshot["invoice"]["reference"])
-        _date(referenced, "ram:FormattedIssueDateTime", snapshot["invoice"]["issued_on"])
+        _date(
+            referenced,
+            "ram:FormattedIssueDateTime",
+            snapshot["invoice"]["issued_on"],
+            kind="qdt",
+        )
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

@@ -7,6 +7,7 @@ fulfillment's, shared rather than restated."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from comptoir.fulfillment.pdf import _Document as PdfDocument
+
+log = logging.getLogger(__name__)
 
 
 def money(amount: str | Decimal, currency: str) -> str:
@@ -82,7 +85,12 @@ def render_pdf(snapshot: dict[str, Any], *, facturx: bool = False) -> bytes:
     if facturx:
         from comptoir.billing.facturx import embed_facturx
 
-        content = embed_facturx(content, snapshot)
+        try:
+            content = embed_facturx(content, snapshot)
+        except Exception:  # factur-x raises bare Exception for an XSD refusal
+            # The customer is owed the invoice, readable, now: the plain PDF is stored and
+            # the error logged, rather than no invoice until a developer looks.
+            log.exception("%s: Factur-X refused, stored as a plain PDF", snapshot["reference"])
     return content
 
 

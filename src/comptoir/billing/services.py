@@ -104,7 +104,7 @@ def issue_invoice(order: Order, *, actor: str) -> Document:
         "total_vat": str(order.total_vat),
         "total": str(order.total),
         "payment": {
-            "method": order.payment_method,
+            "method": _method_label(shop, order.payment_method),
             "paid_on": timezone.localdate(order.paid_at or now).isoformat(),
         },
     }
@@ -169,7 +169,7 @@ def issue_credit_note(refund: Refund, *, actor: str) -> Document | None:
         "total_vat": str(sum((Decimal(v["vat"]) for v in vat), Decimal(0))),
         "total": str(refund.amount),
         "payment": {
-            "method": refund.payment.provider,
+            "method": _method_label(shop, refund.payment.provider),
             "paid_on": timezone.localdate(now).isoformat(),
         },
     }
@@ -271,6 +271,19 @@ def _title(msgid: str, **params: Any) -> dict[str, Any]:
     if "title_params" in open_item.__code__.co_varnames:
         return {"title": msgid, "title_params": params}
     return {"title": msgid % params if params else msgid}
+
+
+def _method_label(shop: Shop, code: str) -> str:
+    """The payment method as the customer chose it, in the document's language."""
+    from comptoir.core.exceptions import ComptoirError
+    from comptoir.payments.registry import get_provider
+
+    try:
+        label = get_provider(code).label
+    except ComptoirError:
+        return code
+    with translation.override(shop.default_language):
+        return str(label or code)
 
 
 def _reference(kind: str, number: int) -> str:
