@@ -25,7 +25,8 @@ def complete_identity(shop, **overrides) -> SellerIdentity:
         "vat_number": "FR32123456789",
         **overrides,
     }
-    return SellerIdentity.objects.create(shop=shop, **fields)
+    identity, _created = SellerIdentity.objects.update_or_create(shop=shop, defaults=fields)
+    return identity
 
 
 def placed_order(

@@ -99,6 +99,7 @@ def test_the_franchise_mention_when_the_shop_is_under_it(en_shop):
 
 def test_an_incomplete_identity_still_invoices_and_asks_the_merchant(en_shop):
     # Given a shop that never said its legal identity
+    SellerIdentity.objects.filter(shop=en_shop).delete()
     order = pay(placed_order(en_shop))
     second = pay(placed_order(en_shop, sku="B", email="paul@example.org"))
     run_queued_tasks()

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from comptoir.billing.models import DocumentCounter
 from comptoir.cart import services as cart_services
 from comptoir.cart.models import Cart
 from comptoir.checkout import services as checkout_services
@@ -34,8 +35,10 @@ pytestmark = pytest.mark.django_db
 PLACE_QUERY_CEILING = 37  # 42 before the work on issue 3; 2 of the 37 are a savepoint
 # 34 for the payment (38 before issue 3's work), then 10 to split the paid order into its
 # parcels in the same transaction (issue 4): the shop's default route is made on this first
-# payment, the shipment, its lines, its event row.
-RETURN_QUERY_CEILING = 44
+# payment, the shipment, its lines, its event row. Then 8 for the invoice (issue 6): is
+# there one already, the seller's identity, the number, the lines, the invoice row, its
+# event row, its PDF task; and the order page reading its documents for the download link.
+RETURN_QUERY_CEILING = 52
 
 
 @pytest.fixture
@@ -43,6 +46,7 @@ def tea(shop):
     # The common case the budgets are for: not the shop's first order, and plenty of stock
     # (a sale near the low-stock threshold refreshes the product listing on purpose).
     OrderCounter.objects.create(shop=shop, last_number=41)
+    DocumentCounter.objects.create(shop=shop, kind="invoice", last_number=41)
     add_flat_shipping(shop, price="4.90", countries="FR,BE,DE")
     return make_variant(shop, sku="TEA-1", price="12.40", stock=500, name="Sencha")
 

@@ -86,6 +86,7 @@ def test_the_merchant_confirms_a_bank_transfer(placed):
         ("placed", "", "jeanne@example.org"),
         ("payment_confirmed", "", "merchant"),
         ("status", "paid", "merchant"),
+        ("invoice_issued", "", "merchant"),
     ]
     assert sorted(order.notifications.values_list("kind", flat=True)) == [
         "order_received",
