@@ -258,19 +258,16 @@ def _warn_if_incomplete(shop: Shop, identity: SellerIdentity) -> None:
         shop,
         kind=ItemKind.LEGAL_IDENTITY_INCOMPLETE,
         key=IDENTITY_ITEM_KEY,
-        **_title(gettext_noop("Complete your legal identity: invoices are missing mentions")),
-        context={"missing": [str(SellerIdentity._meta.get_field(n).verbose_name) for n in missing]},
+        title=gettext_noop("Complete your legal identity: invoices lack %(count)s mention(s)"),
+        title_params={"count": len(missing)},
+        context={"missing": _field_labels(shop, missing)},
     )
 
 
-def _title(msgid: str, **params: Any) -> dict[str, Any]:
-    """``open_item``'s title arguments: the untranslated msgid and its parameters, read in
-    the merchant's language when the item is shown (the lead's API, once on main)."""
-    from comptoir.inbox.services import open_item
-
-    if "title_params" in open_item.__code__.co_varnames:
-        return {"title": msgid, "title_params": params}
-    return {"title": msgid % params if params else msgid}
+def _field_labels(shop: Shop, names: list[str]) -> list[str]:
+    """The identity's field labels as the merchant's admin names them."""
+    with translation.override(shop.default_language):
+        return [str(SellerIdentity._meta.get_field(name).verbose_name) for name in names]
 
 
 def _method_label(shop: Shop, code: str) -> str:

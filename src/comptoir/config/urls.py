@@ -28,6 +28,7 @@ if settings.COMPTOIR_SERVE_MEDIA:
 urlpatterns += i18n_patterns(
     path("", include("comptoir.storefront.urls")),
     path("", include("comptoir.orders.urls")),
+    path("", include("comptoir.returns.urls")),
     path(_("basket/"), include("comptoir.cart.urls")),
     path(_("checkout/"), include("comptoir.checkout.urls")),
     path(_("account/"), include("comptoir.customers.urls")),

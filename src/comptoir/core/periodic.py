@@ -75,6 +75,7 @@ JOBS = [
         "comptoir.fulfillment.tasks.deliver_overdue",
     ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
+    Job("returns.settle", timedelta(minutes=5), "comptoir.returns.tasks.settle_received_returns"),
 ]
 
 

@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptoir.fulfillment import files
 from comptoir.fulfillment.confirmations import already_applied, digest, log_rejected
@@ -112,7 +113,8 @@ def receive_email(route: FulfillmentRoute, raw: bytes) -> str:
             route.shop,
             kind=ItemKind.MESSAGE_REJECTED,
             key=f"email:{route.pk}:{message_id[:120]}",
-            title=_("An email to %(route)s was refused") % {"route": route.name},
+            title=gettext_noop("An email to %(route)s was refused"),
+            title_params={"route": route.name},
             detail=error,
             context={"route": route.pk, "message": kept.pk, "subject": headers["Subject"]},
         )

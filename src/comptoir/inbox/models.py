@@ -19,6 +19,7 @@ class ItemKind(models.TextChoices):
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
     EMAIL_FAILED = "email_failed", _("Email not delivered")
     LEGAL_IDENTITY_INCOMPLETE = "legal_identity_incomplete", _("Legal identity incomplete")
+    RETURN_REVIEW = "return_review", _("Return to review")
 
 
 class ItemStatus(models.TextChoices):
@@ -43,6 +44,9 @@ class InboxItem(TimeStampedModel):
     detail = models.TextField(_("detail"), blank=True)
     # What the merchant needs to decide, shown on the item's page (attempts, last error, ...).
     context = models.JSONField(default=dict, blank=True)
+    # The title and detail untranslated (inbox/texts.py), shown in the reader's language;
+    # ``title`` and ``detail`` keep them as written when raised, for search and old items.
+    texts = models.JSONField(default=dict, blank=True)
     order = models.ForeignKey(
         "orders.Order",
         on_delete=models.SET_NULL,
@@ -68,7 +72,19 @@ class InboxItem(TimeStampedModel):
         indexes = [models.Index(fields=["shop", "status", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        from comptoir.inbox.texts import render
+
+        return render(self.texts["title"]) if self.texts.get("title") else self.title
+
+    @property
+    def shown_detail(self) -> str:
+        from comptoir.inbox.texts import render
+
+        return render(self.texts["detail"]) if self.texts.get("detail") else self.detail
 
     @property
     def kind_label(self) -> str:
