@@ -96,3 +96,30 @@ def test_the_merchant_finds_the_pdf_on_the_order_page_of_the_admin(invoiced):
         (link,) = set(re.findall(r'href="(/billing/[^"]+)"', html))
         assert "F000001.pdf" in html
         assert client.get(link).status_code == 200
+
+
+def test_the_payment_and_refund_emails_link_to_the_documents(invoiced):
+    from decimal import Decimal
+
+    from comptoir.orders.models import OrderNotification
+    from comptoir.orders.notifications import render_message
+    from comptoir.payments import services as payments
+
+    payments.refund_order(invoiced.pk, amount=Decimal("5.00"), actor="anne")
+    run_queued_tasks()
+    confirmed = OrderNotification.objects.get(order=invoiced, kind="payment_confirmed")
+    refunded = OrderNotification.objects.get(order=invoiced, kind="refunded")
+
+    for notification, labels in (
+        (confirmed, ["Invoice F000001", "Credit note AV000001"]),
+        (refunded, ["Invoice F000001", "Credit note AV000001"]),
+    ):
+        message = render_message(notification)
+        html = message.alternatives[0][0]
+        links = re.findall(r"- (.+): https?://[^/]+(/billing/\S+)", message.body)
+        assert [label for label, _path in links] == labels
+        for _label, path in links:
+            assert path in html
+            response = Client().get(path)
+            assert response.status_code == 200
+            assert response["Content-Type"] == "application/pdf"
