@@ -123,3 +123,39 @@ def test_the_payment_and_refund_emails_link_to_the_documents(invoiced):
             response = Client().get(path)
             assert response.status_code == 200
             assert response["Content-Type"] == "application/pdf"
+
+
+def test_the_merchant_completes_the_legal_identity_in_the_admin(en_shop):
+    from comptoir.billing.models import SellerIdentity
+    from comptoir.inbox.models import InboxItem, ItemStatus
+
+    SellerIdentity.objects.filter(shop=en_shop).delete()
+    pay(placed_order(en_shop))
+    assert InboxItem.objects.get().status == ItemStatus.OPEN
+    staff = get_user_model().objects.create_superuser("anne", "anne@example.org", "pw")
+    client = Client()
+    client.force_login(staff)
+
+    response = client.post(
+        "/admin/billing/selleridentity/add/",
+        {
+            "shop": en_shop.pk,
+            "legal_name": "Lumière SAS",
+            "legal_form": "SAS",
+            "share_capital": "5 000 EUR",
+            "address": "4 place Bellecour\r\n69002 Lyon",
+            "siren": "123456789",
+            "siret": "12345678900017",
+            "rcs_city": "Lyon",
+            "vat_number": "FR32123456789",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+    assert response.status_code == 302
+    assert SellerIdentity.objects.get(shop=en_shop).missing() == []
+    assert InboxItem.objects.get().status == ItemStatus.CLOSED
+    page = client.get(
+        f"/admin/billing/selleridentity/{en_shop.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert page.status_code == 200 and "Missing mentions" in page.content.decode()

@@ -32,7 +32,17 @@ class SellerIdentityAdmin(admin.ModelAdmin):
         "payment_terms",
         "late_penalty_rate",
         "facturx",
+        "missing_mentions",
     ]
+    readonly_fields = ["missing_mentions"]
+
+    @admin.display(description=_("missing mentions"))
+    def missing_mentions(self, identity: SellerIdentity) -> str:
+        # Said on the form itself: invoices issued meanwhile go out without these.
+        missing = identity.missing()
+        if not missing:
+            return "—"
+        return ", ".join(str(SellerIdentity._meta.get_field(n).verbose_name) for n in missing)
 
     def save_model(
         self, request: HttpRequest, obj: SellerIdentity, form: Any, change: bool
