@@ -159,3 +159,22 @@ def test_the_merchant_completes_the_legal_identity_in_the_admin(en_shop):
         f"/admin/billing/selleridentity/{en_shop.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
     )
     assert page.status_code == 200 and "Missing mentions" in page.content.decode()
+
+
+def test_the_account_order_page_lists_the_documents(invoiced):
+    from django.urls import reverse
+    from django.utils.translation import override
+
+    user = get_user_model().objects.create_user("jeanne@example.org", "jeanne@example.org", "pw")
+    invoiced.customer = user
+    invoiced.save(update_fields=["customer"])
+    client = Client()
+    client.force_login(user)
+    with override("en"):
+        path = reverse("customers:order", kwargs={"number": invoiced.number})
+
+    page = client.get(path)
+
+    assert page.status_code == 200
+    (link,) = re.findall(r'href="(/billing/[^"]+)"', page.content.decode())
+    assert client.get(link).status_code == 200
