@@ -64,3 +64,6 @@ def test_a_checkout_paid_by_card_gets_exactly_one_invoice(en_shop):
     response = client.get(link)
     text = " ".join(pdf_text(b"".join(response.streaming_content)).split())
     assert "Sencha" in text and "Total incl. VAT: 29.70 EUR" in text
+    # The buyer as typed in the checkout form (first and last name, postal code)
+    assert "Billed to Jeanne Martin 12 rue des Lilas 69003 Lyon FR jeanne@example.org" in text
+    assert "Delivered to" not in text

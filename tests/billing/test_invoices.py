@@ -87,10 +87,25 @@ def test_a_paid_order_gets_one_invoice_with_every_legal_mention(en_shop):
 
 def test_the_franchise_mention_when_the_shop_is_under_it(en_shop):
     complete_identity(en_shop, vat_exempt=True, vat_number="")
-    order = pay(placed_order(en_shop))
+    order = placed_order(en_shop)
+    # Billed to a company, delivered to a person
+    order.billing_address = {
+        "first_name": "Paul",
+        "last_name": "Durand",
+        "company": "Durand SARL",
+        "line1": "3 quai Perrache",
+        "postal_code": "69002",
+        "city": "Lyon",
+        "country": "FR",
+    }
+    order.save(update_fields=["billing_address"])
+    pay(order)
     run_queued_tasks()
 
-    text = pdf_text(Document.objects.get(order=order).pdf.read())
+    text = " ".join(pdf_text(Document.objects.get(order=order).pdf.read()).split())
+
+    assert "Billed to Paul Durand Durand SARL 3 quai Perrache 69002 Lyon FR" in text
+    assert "Delivered to Jeanne Martin 12 rue des Lilas 69003 Lyon FR" in text
 
     assert "TVA non applicable, art. 293 B du CGI" in text
     assert "VAT number" not in text

@@ -143,12 +143,10 @@ def _seller(pdf: PdfDocument, seller: dict[str, str]) -> None:
 
 def _buyer(pdf: PdfDocument, buyer: dict[str, Any]) -> None:
     pdf.line_of(_("Billed to"), bold=True)
-    billing = dict(buyer["billing_address"])
-    billing.setdefault("name", buyer["name"])
-    pdf.address(billing)
+    pdf.address(buyer["billing_address"])
     pdf.line_of(buyer["email"])
     shipping = buyer["shipping_address"]
-    if shipping and shipping != buyer["billing_address"]:
+    if shipping.get("line1") and shipping != buyer["billing_address"]:
         pdf.gap(2)
         pdf.line_of(_("Delivered to"), bold=True)
         pdf.address(shipping)

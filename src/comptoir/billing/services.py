@@ -289,7 +289,7 @@ def _reference(kind: str, number: int) -> str:
 
 def _common(order: Order, identity: SellerIdentity) -> dict[str, Any]:
     """What every document of the order says about the seller, the buyer and the terms."""
-    billing = order.billing_address or order.shipping_address or {}
+    billing = _address(order.billing_address or order.shipping_address or {})
     return {
         "currency": order.currency,
         "language": order.shop.default_language,
@@ -311,16 +311,33 @@ def _common(order: Order, identity: SellerIdentity) -> dict[str, Any]:
         "vat_exempt": identity.vat_exempt,
         "vat_exemption": VAT_FRANCHISE_MENTION if identity.vat_exempt else "",
         "buyer": {
-            "name": billing.get("name", "")
-            or " ".join(p for p in (billing.get("first_name"), billing.get("last_name")) if p),
+            "name": billing["name"],
             "email": order.email,
             "billing_address": billing,
-            "shipping_address": order.shipping_address or {},
+            "shipping_address": _address(order.shipping_address or {}),
         },
         "terms": {
             "payment": identity.payment_terms,
             "late_penalty_rate": identity.late_penalty_rate,
         },
+    }
+
+
+def _address(address: dict[str, str]) -> dict[str, str]:
+    """One shape for the documents, whichever the order holds: the checkout's form
+    (first and last name, postal_code) or the older one (name, postcode)."""
+    name = address.get("name") or " ".join(
+        p for p in (address.get("first_name"), address.get("last_name")) if p
+    )
+    return {
+        "name": name,
+        "company": address.get("company", ""),
+        "line1": address.get("line1", ""),
+        "line2": address.get("line2", ""),
+        "postcode": address.get("postcode") or address.get("postal_code", ""),
+        "city": address.get("city", ""),
+        "country": address.get("country", ""),
+        "phone": address.get("phone", ""),
     }
 
 
