@@ -36,6 +36,7 @@ def placed_order(
     sku="TEA",
     lines=(("10.00", "standard", 2),),
     payment_method="bank_transfer",
+    discount_code="",
 ):
     """An order awaiting payment (by bank transfer unless told: the refunds of the sandbox
     need its card intent); ``lines`` are (price, VAT class, quantity)."""
@@ -52,7 +53,10 @@ def placed_order(
             name=f"Thé {sku} {index}",
         )
         cart_lines.append((variant, quantity))
-    return place_order(make_cart(shop, cart_lines), details(email, payment_method=payment_method))
+    return place_order(
+        make_cart(shop, cart_lines),
+        details(email, payment_method=payment_method, discount_code=discount_code),
+    )
 
 
 def pay(order: Order) -> Order:

@@ -218,3 +218,63 @@ def test_the_series_are_per_shop(en_shop):
         ("maison", 2),
     ]
     assert set(Document.objects.values_list("kind", flat=True)) == {DocumentKind.INVOICE}
+
+
+def test_a_discount_and_prices_without_vat_are_shown_as_charged(en_shop):
+    from comptoir.discounts.models import DiscountCode, DiscountKind
+
+    # Given a shop pricing without VAT (B2B), a 10 % code, one rate and shipping
+    en_shop.prices_include_tax = False
+    en_shop.save(update_fields=["prices_include_tax"])
+    DiscountCode.objects.create(
+        shop=en_shop, code="PRO10", kind=DiscountKind.PERCENTAGE, value=Decimal(10)
+    )
+    order = pay(placed_order(en_shop, lines=(("50.00", "standard", 2),), discount_code="PRO10"))
+    run_queued_tasks()
+
+    text = " ".join(pdf_text(Document.objects.get(order=order).pdf.read()).split())
+
+    # 100.00 excl. VAT - 10.00 + 4.90 shipping = 94.90 excl. VAT, 18.98 VAT, 113.88
+    assert (order.total_net, order.total_vat, order.total) == (
+        Decimal("94.90"),
+        Decimal("18.98"),
+        Decimal("113.88"),
+    )
+    assert "2 50.00 EUR 20 % 100.00 EUR 120.00 EUR" in text
+    assert "Discount PRO10 -10.00 EUR" in text
+    assert "Shipping: Colissimo 1 4.90 EUR 20 % 4.90 EUR 5.88 EUR" in text
+    assert "20 % 94.90 EUR 18.98 EUR 113.88 EUR" in text
+    assert "Total incl. VAT: 113.88 EUR" in text
+
+
+def test_a_storage_failure_is_retried_with_backoff_then_stored(en_shop, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    from comptoir.downloads.storage import PrivateStorage
+
+    pay(placed_order(en_shop))
+    real_save = PrivateStorage._save
+    failures = []
+
+    def full_disk_once(self, name, content):
+        if not failures:
+            failures.append(name)
+            raise OSError(28, "No space left on device")
+        return real_save(self, name, content)
+
+    monkeypatch.setattr(PrivateStorage, "_save", full_disk_once)
+
+    run_queued_tasks()  # the first attempt fails and queues the second, later
+    invoice = Document.objects.get()
+    assert invoice.sha256 == "" and len(failures) == 1
+    retry = DBTaskResult.objects.get(
+        task_path="comptoir.billing.tasks.render_billing_document", status="READY"
+    )
+    assert retry.args_kwargs == {"args": [invoice.pk], "kwargs": {"attempt": 2}}
+    assert retry.run_after > timezone.now()
+
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    run_queued_tasks()
+
+    invoice = Document.objects.get()
+    assert hashlib.sha256(invoice.pdf.read()).hexdigest() == invoice.sha256
