@@ -67,3 +67,31 @@ def test_concurrent_refunds_each_get_one_credit_note_numbered_without_gap(en_sho
     assert sorted(notes.values_list("number", flat=True)) == list(range(1, 13))
     assert set(notes.values_list("refund", flat=True)) == {r.pk for r in refunds}
     assert Refund.objects.filter(status="succeeded").count() == 12
+
+
+def test_postgresql_itself_refuses_to_change_or_delete_an_issued_document(en_shop):
+    from django.db import DatabaseError, connection, transaction
+
+    from tests.tasks import run_queued_tasks
+
+    complete_identity(en_shop)
+    order = placed_order(en_shop)
+    assert confirm(order) == "paid"
+    run_queued_tasks()
+    invoice = Document.objects.get()
+
+    for statement in [
+        "UPDATE billing_document SET total = 1 WHERE id = %s",
+        "UPDATE billing_document SET snapshot = '{}'::jsonb WHERE id = %s",
+        "UPDATE billing_document SET sha256 = 'x' WHERE id = %s",
+        "DELETE FROM billing_document WHERE id = %s",
+    ]:
+        with pytest.raises(DatabaseError, match="is issued|already has its PDF"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, [invoice.pk])
+    stored = Document.objects.get()
+    assert (stored.total, stored.sha256, stored.snapshot) == (
+        invoice.total,
+        invoice.sha256,
+        invoice.snapshot,
+    )
