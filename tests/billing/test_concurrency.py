@@ -86,9 +86,12 @@ def test_postgresql_itself_refuses_to_change_or_delete_an_issued_document(en_sho
         "UPDATE billing_document SET sha256 = 'x' WHERE id = %s",
         "DELETE FROM billing_document WHERE id = %s",
     ]:
-        with pytest.raises(DatabaseError, match="is issued|already has its PDF"):
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement, [invoice.pk])
+        with (
+            pytest.raises(DatabaseError, match="is issued|already has its PDF"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement, [invoice.pk])
     stored = Document.objects.get()
     assert (stored.total, stored.sha256, stored.snapshot) == (
         invoice.total,
