@@ -61,6 +61,13 @@ def send_email_again(item: InboxItem, actor: str) -> str:
     return _("The email will be sent again in a moment.")
 
 
+def close_ticket(item: InboxItem, actor: str) -> str:
+    from comptoir.support import services as support
+
+    ticket = support.close_ticket(int(item.key.partition(":")[2] or 0), actor=actor)
+    return _("Ticket %(reference)s closed.") % {"reference": ticket.reference}
+
+
 def approve_return(item: InboxItem, actor: str) -> str:
     from comptoir.returns import services as returns
 
@@ -92,6 +99,12 @@ ACTIONS: dict[str, list[Action]] = {
     ],
     ItemKind.EMAIL_FAILED: [
         Action("resend", gettext_lazy("Send again"), send_email_again),
+    ],
+    ItemKind.TICKET: [
+        Action("close_ticket", gettext_lazy("Close the ticket"), close_ticket),
+    ],
+    ItemKind.SUPPORT_OVERDUE: [
+        Action("close_ticket", gettext_lazy("Close the ticket"), close_ticket),
     ],
     ItemKind.RETURN_REVIEW: [
         Action("approve", gettext_lazy("Approve the return"), approve_return),

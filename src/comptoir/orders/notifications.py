@@ -37,6 +37,7 @@ class Kind(models.TextChoices):
     RETURN_REFUSED = "return_refused"
     RETURN_RECEIVED = "return_received"
     RETURN_CANCELLED = "return_cancelled"
+    ADDRESS_CHANGED = "address_changed"
 
 
 SUBJECTS = {
@@ -52,6 +53,7 @@ SUBJECTS = {
     Kind.RETURN_REFUSED: lambda: _("Order %(number)s: your return request"),
     Kind.RETURN_RECEIVED: lambda: _("Order %(number)s: we received your return"),
     Kind.RETURN_CANCELLED: lambda: _("Order %(number)s: return cancelled"),
+    Kind.ADDRESS_CHANGED: lambda: _("Order %(number)s: delivery address changed"),
 }
 
 

@@ -15,10 +15,14 @@ from comptoir.returns.states import OPEN_STATES
 
 register = template.Library()
 
+# Statuses in which no parcel can have been delivered, so no return can exist: the panel
+# costs no query on the pages shoppers see most (the return from the payment page).
+NOTHING_DELIVERED_YET = {OrderStatus.PENDING_PAYMENT, OrderStatus.PAID, OrderStatus.CANCELLED}
+
 
 @register.simple_tag
 def return_panel(order: Order) -> dict[str, Any]:
-    if order.status == OrderStatus.PENDING_PAYMENT:
+    if order.status in NOTHING_DELIVERED_YET:
         return {"show": False}
     allowances = selectors.allowances(order)
     returns = list(selectors.for_order(order))
