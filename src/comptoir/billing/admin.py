@@ -36,6 +36,10 @@ class SellerIdentityAdmin(admin.ModelAdmin):
     ]
     readonly_fields = ["missing_mentions"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The shop is the row's key: changing it would move the identity to another shop.
+        return ["shop", "missing_mentions"] if obj is not None else ["missing_mentions"]
+
     @admin.display(description=_("missing mentions"))
     def missing_mentions(self, identity: SellerIdentity) -> str:
         # Said on the form itself: invoices issued meanwhile go out without these.
