@@ -35,6 +35,26 @@ class ShopFactory(factory.Factory):
     def _create(cls, model_class: type[Shop], **kwargs: object) -> Shop:
         return create_shop(**kwargs)
 
+    @factory.post_generation
+    def legal_identity(shop: Shop, create: bool, extracted: object, **kwargs: object) -> None:
+        """A complete legal identity for its invoices, unless ``legal_identity=False``:
+        without one every paid order raises an inbox item asking the merchant for it."""
+        if not create or extracted is False:
+            return
+        from comptoir.billing.models import SellerIdentity
+
+        SellerIdentity.objects.create(
+            shop=shop,
+            legal_name=f"{shop.name} SAS",
+            legal_form="SAS",
+            share_capital="1 000 EUR",
+            address="1 rue de la République\n69001 Lyon",
+            siren="552100554",
+            siret="55210055400013",
+            rcs_city="Lyon",
+            vat_number="FR40552100554",
+        )
+
 
 class BrandFactory(factory.Factory):
     class Meta:

@@ -87,6 +87,7 @@ def test_the_merchant_confirms_a_bank_transfer(placed):
         ("payment_confirmed", "", "merchant"),
         ("status", "paid", "merchant"),
         ("fraud_screening", "", "fraud screening"),
+        ("invoice_issued", "", "merchant"),
     ]
     assert sorted(order.notifications.values_list("kind", flat=True)) == [
         "order_received",

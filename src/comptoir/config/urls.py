@@ -13,6 +13,7 @@ urlpatterns = [
     path("", storefront_views.root_redirect, name="root"),
     path("payments/", include("comptoir.payments.urls")),
     path("downloads/", include("comptoir.downloads.urls")),
+    path("billing/", include("comptoir.billing.urls")),
     path("fulfillment/", include("comptoir.fulfillment.urls")),
     path("sandbox-psp/", include("comptoir.sandbox_psp.urls")),
     path("", include("comptoir.seo.urls")),

@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from tqdm import tqdm
 
+from comptoir.billing.models import SellerIdentity
 from comptoir.cart.models import Cart
 from comptoir.catalog.images import add_image
 from comptoir.catalog.models import (
@@ -183,6 +184,18 @@ def _create_shop() -> Shop:
     )
     logo = draw_logo(colour=PRIMARY_COLOUR, accent=ACCENT_COLOUR, letters="MB")
     shop.logo.save("maison-brume.png", ContentFile(logo), save=True)
+    # A made-up identity, so the demo's invoices show every legal mention.
+    SellerIdentity.objects.create(
+        shop=shop,
+        legal_name="Maison Brume SAS",
+        legal_form="SAS",
+        share_capital="10 000 EUR",
+        address="12 rue de la Charité\n69002 Lyon",
+        siren="123456789",
+        siret="12345678900012",
+        rcs_city="Lyon",
+        vat_number="FR32123456789",
+    )
     return shop
 
 

@@ -19,6 +19,7 @@ class ItemKind(models.TextChoices):
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
     EMAIL_FAILED = "email_failed", _("Email not delivered")
     FRAUD_REVIEW = "fraud_review", _("Order held for fraud review")
+    LEGAL_IDENTITY_INCOMPLETE = "legal_identity_incomplete", _("Legal identity incomplete")
     TICKET = "ticket", _("Customer question")
     SUPPORT_OVERDUE = "support_overdue", _("Question unanswered past the promise")
     RETURN_REVIEW = "return_review", _("Return to review")

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from comptoir.billing.admin import DocumentInline
 from comptoir.core.exceptions import ComptoirError
 from comptoir.fraud.admin import ScreeningInline
 from comptoir.orders import services
@@ -126,7 +127,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     list_per_page = 50
-    inlines = [LineInline, PaymentInline, ScreeningInline, EventInline]
+    inlines = [LineInline, PaymentInline, ScreeningInline, DocumentInline, EventInline]
     actions = ["mark_payment_received", "cancel_orders"]
     readonly_fields = [
         "shop",

@@ -104,6 +104,7 @@ def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
 def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order:
     """:func:`mark_paid` for an order its caller already locked in its transaction (the
     payment confirmation does): the same, without locking and reading it a second time."""
+    from comptoir.billing.services import issue_invoice
     from comptoir.fraud import services as fraud
     from comptoir.fraud.models import Decision
     from comptoir.inventory import services as inventory
@@ -119,9 +120,12 @@ def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order
     # Screened before anything is fulfilled, in this same transaction: no worker can see
     # the order paid and unscreened, and a cancellation commits with the payment or not at
     # all (the refund's call to the provider is a task, enqueued here, run after commit).
+    # An order cancelled as fraud is no sale: it gets no invoice.
     screening = fraud.screen_order(order)
     if screening.decision == Decision.CANCELLED:
         return cancel_order(order.pk, actor=fraud.ACTOR, reason="fraud screening")
+    # Numbered in this transaction: a payment rolled back gives its number back.
+    issue_invoice(order, actor=actor)
     notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)
     if screening.decision == Decision.APPROVED:
         # Downloads and parcels; a held order gets them when the merchant approves it.

@@ -289,6 +289,10 @@ def perform_refund(refund_id: str) -> str:
             return "refunded"
         order.refunded_amount += refund.amount
         order.save(update_fields=["refunded_amount"])
+        # Once per refund: this runs only on the transition to "succeeded", under its lock.
+        from comptoir.billing.services import issue_credit_note
+
+        issue_credit_note(refund, actor=refund.created_by)
         captured = order.payments.filter(status=PaymentStatus.SUCCEEDED).aggregate(s=Sum("amount"))[
             "s"
         ] or Decimal(0)
