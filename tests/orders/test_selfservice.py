@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from comptoir.checkout.services import place_order
 from comptoir.fulfillment.models import Shipment, ShipmentEvent
@@ -385,7 +387,11 @@ def test_a_new_address_reaches_the_warehouse(shop, client, mailoutbox):
     assert event.data == {"old": old, "new": NEW_ADDRESS}
     assert ShipmentEvent.objects.filter(shipment=shipment, kind="address_changed").count() == 1
     # ...and the customer was told
-    changed = [m for m in mailoutbox if "delivery address changed" in m.subject]
+    with translation.override(order.language):  # the email speaks the order's language
+        subject = gettext("Order %(number)s: delivery address changed") % {
+            "number": order.reference
+        }
+    changed = [m for m in mailoutbox if m.subject == f"Maison Lumière — {subject}"]
     assert len(changed) == 1
     assert "3 place Bellecour" in changed[0].body
 

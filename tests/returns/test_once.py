@@ -141,8 +141,11 @@ def test_the_warehouse_confirms_the_return_by_signed_webhook_once(client, shop):
             signed_post(client, route, message),
             signed_post(client, route, message),
             signed_post(client, route, {**message, "message_id": "wms-ret-2"}),
-            signed_post(
-                client, route, {**message, "return_id": "RET-999", "message_id": "wms-ret-3"}
+            signed_post(  # a warehouse that reads its errors in English
+                client,
+                route,
+                {**message, "return_id": "RET-999", "message_id": "wms-ret-3"},
+                headers={"Accept-Language": "en"},
             ),
             signed_post(client, route, message, secret="wrong"),
         ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
+from django.utils import translation
+from django.utils.translation import gettext
 
 from comptoir.catalog.models import ProductKind
 from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
@@ -57,11 +59,13 @@ def test_a_late_request_waits_in_the_inbox_and_the_merchant_approves_it(client, 
     assert [r["why"] for r in request.review_reasons] == ["late"]
     item = InboxItem.objects.get(kind=ItemKind.RETURN_REVIEW)
     assert (item.key, item.status, item.order_id) == (f"return:{request.pk}", "open", order.pk)
-    assert item.title == f"Order {order.number}: return {request.key} to review"
+    with translation.override("en"):  # an English-speaking merchant reads it in English
+        assert item.shown_title == f"Order {order.number}: return {request.key} to review"
     assert OrderNotification.objects.filter(order=order, kind="return_requested").count() == 1
 
     # When the merchant approves it in the inbox
-    message = act_on_item(item.pk, action="approve", actor="anne")
+    with translation.override("en"):  # in English, the language the merchant works in
+        message = act_on_item(item.pk, action="approve", actor="anne")
 
     # Then it is approved, the item closed, the instructions owed once
     request.refresh_from_db()
@@ -83,12 +87,14 @@ def test_a_non_returnable_product_waits_and_the_merchant_refuses_it(client, shop
     assert request.status == ReturnStatus.REQUESTED
     assert [r["why"] for r in request.review_reasons] == ["non_returnable"]
 
-    act_on_item(item.pk, action="refuse", actor="anne")
+    with translation.override("fr"):  # the merchant works in French, the order's language
+        act_on_item(item.pk, action="refuse", actor="anne")
+        expected_reason = gettext("The shop could not accept this return.")
 
     request.refresh_from_db()
     item.refresh_from_db()
     assert request.status == ReturnStatus.REFUSED
-    assert request.refused_reason == "The shop could not accept this return."
+    assert request.refused_reason == expected_reason
     assert item.status == ItemStatus.CLOSED
     assert OrderNotification.objects.filter(order=order, kind="return_refused").count() == 1
     # A refused return holds nothing: the units may be asked for again (and wait again)
@@ -128,13 +134,14 @@ def test_quantities_are_checked_against_what_was_delivered_and_already_asked(cli
     order = sandbox_paid(client, shop, [(tea, 3)])
     line = order.lines.get()
 
-    with pytest.raises(ReturnError) as undelivered:
+    # (services speak the active language; a page request leaves French active, so say it)
+    with translation.override("en"), pytest.raises(ReturnError) as undelivered:
         services.request_return(order.pk, wanted=[Wanted(line.pk, 1, "changed_mind")])
     deliver(client, order)
-    with pytest.raises(ReturnError) as too_many:
+    with translation.override("en"), pytest.raises(ReturnError) as too_many:
         services.request_return(order.pk, wanted=[Wanted(line.pk, 4, "changed_mind")])
     services.request_return(order.pk, wanted=[Wanted(line.pk, 2, "changed_mind")])
-    with pytest.raises(ReturnError) as beyond_the_first:
+    with translation.override("en"), pytest.raises(ReturnError) as beyond_the_first:
         services.request_return(order.pk, wanted=[Wanted(line.pk, 2, "changed_mind")])
 
     name = line.product_name
@@ -155,7 +162,7 @@ def test_digital_goods_cannot_be_returned(client, shop, tea):
     deliver(client, order)
     ebook_line = order.lines.get(sku="EBOOK")
 
-    with pytest.raises(ReturnError) as refused:
+    with translation.override("en"), pytest.raises(ReturnError) as refused:
         services.request_return(
             order.pk,
             wanted=[
@@ -304,7 +311,7 @@ def test_an_order_refunded_in_full_offers_no_return(client, shop, tea):
     assert order.status == "refunded"
 
     page = client.get(order_status_path(order))
-    with pytest.raises(ReturnError) as refused:
+    with translation.override("en"), pytest.raises(ReturnError) as refused:
         services.request_return(order.pk, wanted=[Wanted(order.lines.get().pk, 1, "other")])
 
     assert b'name="quantity-' not in page.content

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from comptoir.fulfillment import services as fulfillment
 from comptoir.fulfillment.models import Shipment
 from comptoir.fulfillment.signing import signed_headers
@@ -15,6 +18,12 @@ from tests.fulfillment.helpers import paid_order, stocked
 JEANNE = "jeanne@example.org"
 PAUL = "paul@example.org"
 SECRET = "inbound-secret"
+
+
+def in_shop_language(shop, message: str) -> str:
+    """A reason written for the merchant, in the shop's language (French here)."""
+    with translation.override(shop.default_language):
+        return gettext(message)
 
 
 def two_customers(shop) -> tuple[Order, Order]:

@@ -13,7 +13,15 @@ from comptoir.support import inbound
 from comptoir.support.models import CannedReply, ReceivedEmail, Ticket, TicketMessage
 from tests.fulfillment.imap_server import PASSWORD, USERNAME, IMAPServer
 from tests.support.conftest import ticket_emails
-from tests.support.helpers import JEANNE, PAUL, ask, signed_post, support_setup, two_customers
+from tests.support.helpers import (
+    JEANNE,
+    PAUL,
+    ask,
+    in_shop_language,
+    signed_post,
+    support_setup,
+    two_customers,
+)
 from tests.tasks import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -313,7 +321,9 @@ def test_the_customer_replies_from_the_ticket_page(client, shop):
     assert list(ticket.messages.values_list("direction", "body")[2:]) == [
         ("in", "And the second parcel?")
     ]
-    assert InboxItem.objects.get(kind="ticket").context["reason"] == "The customer replied."
+    assert InboxItem.objects.get(kind="ticket").context["reason"] == in_shop_language(
+        shop, "The customer replied."
+    )
 
 
 def test_the_inbox_shows_the_question_with_a_link_to_its_conversation(admin_client, client, shop):
