@@ -177,6 +177,8 @@ def _refresh_where_visible(shop: Shop, changes: list[tuple[int, int, int]]) -> N
 
 
 def _refresh(product_ids: set[int], shop_ids: set[int]) -> None:
+    if not product_ids and not shop_ids:
+        return  # the common case: not even a query to build
     for product in Product.objects.filter(pk__in=product_ids).order_by("pk"):
         refresh_product_listing(product)
     for shop_id in sorted(shop_ids):
