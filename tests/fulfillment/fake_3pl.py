@@ -9,6 +9,8 @@ answer slowly, or stall before or after it recorded a shipment (for the kill -9 
         ...
         wms.shipments  # {idempotency key: first payload}, what the warehouse will pack
         wms.requests   # every request, duplicates included
+        wms.returns    # {idempotency key: first payload} of return-label requests
+                       # (``"type": "return"``), answered with a label
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -41,6 +44,7 @@ class Fake3PL:
         self.plan: list[str] = []
         self.lock = threading.Lock()
         self.shipments: dict[str, dict[str, Any]] = {}
+        self.returns: dict[str, dict[str, Any]] = {}
         self.requests: list[Received] = []
         self.arrivals: Counter[str] = Counter()  # signed requests per key, answered or not
         # For the crash tests: the next request stalls before (or after) being recorded.
@@ -110,6 +114,19 @@ class Fake3PL:
                     fake.stalled.set()
                     fake.release.wait(30)
                     return  # the worker is dead; it never records anything
+                if document.get("type") == "return":
+                    # A return label: the same label for every request with the same key.
+                    with fake.lock:
+                        duplicate = key in fake.returns
+                        fake.returns.setdefault(key, document)
+                    label = {
+                        "reference": f"WMS-{key}",
+                        "label_url": f"https://labels.example/{key}.pdf",
+                        "carrier": "colissimo",
+                        "tracking_number": f"8R{zlib.crc32(key.encode()):010d}",
+                        "duplicate": duplicate,
+                    }
+                    return self.answer(200, label, key, True, document)
                 with fake.lock:
                     duplicate = key in fake.shipments
                     fake.shipments.setdefault(key, document)

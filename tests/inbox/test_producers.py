@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from comptoir.checkout.services import place_order
+from comptoir.core.money import Money
 from comptoir.inbox.causes import close_resolved_items
 from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
 from comptoir.orders import services as orders
@@ -55,7 +56,15 @@ def test_the_payment_reminder_raises_one_item_which_closes_when_the_money_arrive
         order.pk,
     )
     assert item.context["customer"] == "jeanne@example.org"
-    assert in_shop_language("Bank transfer").lower() in item.title  # all in the shop's language
+    assert in_shop_language("Bank transfer").lower() in item.title  # as raised, for search
+    with translation.override("en"):  # an English-speaking merchant reads it in English
+        assert item.shown_title == (
+            f"Order {order.number}: {Money(order.total, order.currency)} by bank transfer "
+            "not received"
+        )
+        assert item.shown_detail.startswith("The customer was reminded.")
+    with translation.override("fr"):
+        assert "par virement bancaire non reçu" in item.shown_title
     assert set(item.context) == {"customer", "placed_on", "reminded_on", "cancels_on"}
     assert close_resolved_items() == 0
 

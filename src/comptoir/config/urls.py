@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.static import serve as serve_file
 
 from comptoir.storefront import views as storefront_views
+from comptoir.support.urls import webhook_urlpatterns as support_webhooks
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,6 +16,7 @@ urlpatterns = [
     path("fulfillment/", include("comptoir.fulfillment.urls")),
     path("sandbox-psp/", include("comptoir.sandbox_psp.urls")),
     path("", include("comptoir.seo.urls")),
+    *support_webhooks,
 ]
 
 if settings.COMPTOIR_SERVE_MEDIA:
@@ -27,9 +29,11 @@ if settings.COMPTOIR_SERVE_MEDIA:
 urlpatterns += i18n_patterns(
     path("", include("comptoir.storefront.urls")),
     path("", include("comptoir.orders.urls")),
+    path("", include("comptoir.returns.urls")),
     path(_("basket/"), include("comptoir.cart.urls")),
     path(_("checkout/"), include("comptoir.checkout.urls")),
     path(_("account/"), include("comptoir.customers.urls")),
+    path("support/", include("comptoir.support.urls")),
     prefix_default_language=True,
 )
 

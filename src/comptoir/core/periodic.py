@@ -74,7 +74,23 @@ JOBS = [
         timedelta(hours=1),
         "comptoir.fulfillment.tasks.deliver_overdue",
     ),
+    Job(
+        "orders.purge_lookup_attempts",
+        timedelta(minutes=15),
+        "comptoir.orders.tasks.purge_lookup_attempts",
+    ),
+    Job(
+        "support.read_mailboxes",
+        timedelta(minutes=5),
+        "comptoir.support.tasks.read_support_mailboxes",
+    ),
+    Job(
+        "support.raise_overdue",
+        timedelta(minutes=5),
+        "comptoir.support.tasks.raise_overdue_tickets",
+    ),
     Job("periodic.prune", timedelta(days=1), "comptoir.core.tasks.prune_periodic_runs"),
+    Job("returns.settle", timedelta(minutes=5), "comptoir.returns.tasks.settle_received_returns"),
 ]
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptoir.fulfillment import services
 from comptoir.fulfillment.models import (
@@ -78,9 +79,10 @@ def receive_webhook(route_id: int, *, headers: dict[str, str], body: bytes) -> A
             route.shop,
             kind=ItemKind.MESSAGE_REJECTED,
             key=f"signature:{route.pk}",
-            title=_("Messages from %(route)s have a bad signature") % {"route": route.name},
-            detail=_("Check the shared secret on both sides. Last reason: %(reason)s")
-            % {"reason": str(error)},
+            title=gettext_noop("Messages from %(route)s have a bad signature"),
+            title_params={"route": route.name},
+            detail=gettext_noop("Check the shared secret on both sides. Last reason: %(reason)s"),
+            detail_params={"reason": str(error)},
             context={"route": route.pk, "message": message.pk},
         )
         return Answer(401, Outcome.REJECTED, str(error), message.pk)
@@ -121,12 +123,16 @@ def apply(
         return log_duplicate(route, channel, dedupe_key, headers, body)
     try:
         with transaction.atomic():
-            shipment = find_shipment(route, data)
-            apply_to(shipment, data, route=route)
+            if data.get("type") == "return":
+                shipment = apply_return(route, data)
+            else:
+                shipment = find_shipment(route, data)
+                apply_to(shipment, data, route=route)
             message = ReceivedMessage.objects.create(
                 shop=route.shop,
                 route=route,
                 channel=channel,
+                kind="return" if data.get("type") == "return" else "confirmation",
                 dedupe_key=dedupe_key,
                 outcome=Outcome.ACCEPTED,
                 headers=headers or {},
@@ -142,7 +148,8 @@ def apply(
                 route.shop,
                 kind=ItemKind.MESSAGE_REJECTED,
                 key=f"message:{route.pk}:{dedupe_key[:120]}",
-                title=_("A message from %(route)s was rejected") % {"route": route.name},
+                title=gettext_noop("A message from %(route)s was rejected"),
+                title_params={"route": route.name},
                 detail=str(error),
                 context={"route": route.pk, "message": message.pk, "body": body[:2000]},
             )
@@ -245,6 +252,32 @@ def apply_to(shipment: Shipment, data: dict[str, Any], *, route: FulfillmentRout
         )
     if status == "delivered":
         services.mark_delivered(shipment.pk, actor=actor)
+
+
+def apply_return(route: FulfillmentRoute, data: dict[str, Any]) -> Shipment | None:
+    """ "The return came back to the warehouse": received, so refunded and restocked, once
+    (``returns.services.receive_return`` locks the return and does nothing the second time).
+    Only a return of an order this route shipped is accepted from it."""
+    from comptoir.returns import services as returns
+    from comptoir.returns.models import ReturnRequest
+
+    key = str(data.get("return_id") or "").strip()
+    status = str(data.get("status") or "received").strip().lower()
+    if status != "received":
+        raise Rejected(_("status: expected received, got %(s)s") % {"s": status[:20]})
+    pk = key.removeprefix("RET-")
+    request = (
+        ReturnRequest.objects.filter(pk=int(pk), order__shipments__route=route).first()
+        if pk.isdigit()
+        else None
+    )
+    if request is None:
+        raise Rejected(_("return_id: unknown return %(key)s") % {"key": key[:40] or "-"})
+    try:
+        returns.receive_return(request.pk, actor=f"provider:{route.pk}")
+    except returns.ReturnTransitionNotAllowed as error:
+        raise Rejected(str(error), status=409) from None
+    return Shipment.objects.filter(order_id=request.order_id, route=route).order_by("pk").first()
 
 
 #: Columns of a confirmation file; ``order`` may stand in for ``shipment_id``.

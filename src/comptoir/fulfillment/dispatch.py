@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptoir.core.retry import Backoff
 from comptoir.fulfillment import services
@@ -163,13 +164,13 @@ def record_failure(
             shipment.shop,
             kind=ItemKind.DISPATCH_FAILED,
             key=f"shipment:{shipment.pk}",
-            title=_("Order %(order)s did not reach %(route)s")
-            % {"order": shipment.order.reference, "route": shipment.route.name},
-            detail=_(
+            title=gettext_noop("Order %(order)s did not reach %(route)s"),
+            title_params={"order": shipment.order.reference, "route": shipment.route.name},
+            detail=gettext_noop(
                 "%(attempts)s attempts failed. Last error: %(error)s. Check the provider's "
                 "settings, then re-send the shipment."
-            )
-            % {"attempts": shipment.attempts, "error": error[:300]},
+            ),
+            detail_params={"attempts": shipment.attempts, "error": error[:300]},
             context={"shipment": shipment.pk, "attempts": shipment.attempts, "error": error[:500]},
             order=shipment.order,
         )

@@ -1,6 +1,6 @@
 """Confirmation and stock files a provider sends as email attachments, read over IMAP.
 
-Each unseen message is fetched without marking it seen (BODY.PEEK); its CSV attachments go
+Each unseen message is read by ``core.imap`` (seen only once applied); its CSV attachments go
 through ``files.apply_file``, the code that applies the files picked up by SFTP; only then is
 the message marked seen. Its Message-ID is recorded as an accepted ``ReceivedMessage``, so a
 message fetched again (a crash before it was marked seen, a client marking it unseen)
@@ -11,17 +11,17 @@ customer a wrong tracking number.
 
 from __future__ import annotations
 
-import contextlib
 import email
 import email.policy
-import imaplib
 import logging
 import re
 from email.message import EmailMessage
 from email.utils import parseaddr
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from comptoir.core import imap
 from comptoir.fulfillment import files
 from comptoir.fulfillment.confirmations import already_applied, digest, log_rejected
 from comptoir.fulfillment.models import Channel, FulfillmentRoute, Outcome, ReceivedMessage
@@ -33,57 +33,22 @@ log = logging.getLogger(__name__)
 KIND = "email"
 
 
-def connect(route: FulfillmentRoute) -> imaplib.IMAP4:
-    cls = imaplib.IMAP4_SSL if route.imap_ssl else imaplib.IMAP4
-    client = cls(route.imap_host, route.imap_port, timeout=route.timeout_seconds)
-    client.login(route.imap_username, route.imap_password)
-    status, _data = client.select(route.imap_folder)
-    if status != "OK":
-        client.logout()
-        raise imaplib.IMAP4.error(f"cannot open folder {route.imap_folder!r}")
-    return client
+def mailbox_settings(route: FulfillmentRoute) -> imap.MailboxSettings:
+    return imap.MailboxSettings(
+        host=route.imap_host,
+        port=route.imap_port,
+        ssl=route.imap_ssl,
+        username=route.imap_username,
+        password=route.imap_password,
+        folder=route.imap_folder,
+        timeout=route.timeout_seconds,
+    )
 
 
 def read_mailbox(route: FulfillmentRoute) -> int:
     """Apply every unseen message of the route's mailbox; returns how many were handled.
     Raises when the server cannot be reached: everything stays unseen for the next poll."""
-    client = connect(route)
-    try:
-        status, data = client.uid("SEARCH", "UNSEEN")
-        if status != "OK":
-            raise imaplib.IMAP4.error(f"search failed: {data!r}")
-        uids = data[0].split() if data and data[0] else []
-        handled = 0
-        for uid in uids:
-            raw = fetch(client, uid)
-            if raw is None:
-                continue
-            try:
-                receive_email(route, raw)
-            except (OSError, imaplib.IMAP4.error):
-                raise  # the connection is gone: the rest waits for the next poll
-            except Exception:
-                # Left unseen for the next poll; the messages after it still count.
-                log.exception("email %s of route %s could not be applied", uid, route.pk)
-                continue
-            # Only now: a crash before this line leaves the message for the next poll,
-            # where its recorded Message-ID makes it a no-op.
-            client.uid("STORE", uid, "+FLAGS", "(\\Seen)")
-            handled += 1
-        return handled
-    finally:
-        with contextlib.suppress(OSError, imaplib.IMAP4.error):
-            client.logout()
-
-
-def fetch(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
-    status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
-    if status != "OK":
-        return None
-    for part in data:
-        if isinstance(part, tuple) and len(part) == 2:
-            return part[1]
-    return None
+    return imap.read_unseen(mailbox_settings(route), lambda raw: receive_email(route, raw))
 
 
 def receive_email(route: FulfillmentRoute, raw: bytes) -> str:
@@ -112,7 +77,8 @@ def receive_email(route: FulfillmentRoute, raw: bytes) -> str:
             route.shop,
             kind=ItemKind.MESSAGE_REJECTED,
             key=f"email:{route.pk}:{message_id[:120]}",
-            title=_("An email to %(route)s was refused") % {"route": route.name},
+            title=gettext_noop("An email to %(route)s was refused"),
+            title_params={"route": route.name},
             detail=error,
             context={"route": route.pk, "message": kept.pk, "subject": headers["Subject"]},
         )

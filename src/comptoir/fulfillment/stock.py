@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptoir.catalog.models import Variant
 from comptoir.fulfillment.confirmations import already_applied, digest
@@ -111,12 +111,13 @@ def import_stock_file(
                     route.shop,
                     kind=ItemKind.STOCK_MISMATCH,
                     key=f"stock:{route.pk}:{sku}",
-                    title=_("%(route)s holds too few %(sku)s") % {"route": route.name, "sku": sku},
-                    detail=_(
+                    title=gettext_noop("%(route)s holds too few %(sku)s"),
+                    title_params={"route": route.name, "sku": sku},
+                    detail=gettext_noop(
                         "The warehouse holds %(held)s; %(owed)s are owed to orders sent there "
                         "and %(reserved)s are reserved by shoppers."
-                    )
-                    % {
+                    ),
+                    detail_params={
                         "held": held,
                         "owed": owed.get(sku, 0),
                         "reserved": variant.reserved_quantity,
@@ -135,7 +136,8 @@ def import_stock_file(
                 route.shop,
                 kind=ItemKind.STOCK_MISMATCH,
                 key=f"stock:{route.pk}:unknown",
-                title=_("%(route)s lists products you do not sell") % {"route": route.name},
+                title=gettext_noop("%(route)s lists products you do not sell"),
+                title_params={"route": route.name},
                 detail=", ".join(report.unknown[:50]),
                 context={"skus": report.unknown[:500], "file": name},
             )

@@ -18,7 +18,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from comptoir.fulfillment.models import RouteKind, Shipment, Transport
+from comptoir.fulfillment.models import FulfillmentRoute, RouteKind, Shipment, Transport
 from comptoir.fulfillment.pdf import render_purchase_order
 from comptoir.fulfillment.signing import IDEMPOTENCY_HEADER, signed_headers
 
@@ -39,14 +39,19 @@ def send_shipment(shipment: Shipment) -> str:
 def post_json(shipment: Shipment) -> str:
     from comptoir.fulfillment.dispatch import payload
 
-    route = shipment.route
+    answer = post_signed(shipment.route, body=payload(shipment), key=shipment.key)
+    return str(answer.get("reference", ""))[:120]
+
+
+def post_signed(route: FulfillmentRoute, *, body: bytes, key: str) -> dict:
+    """POST signed JSON to the route's endpoint with ``key`` as ``Idempotency-Key``; the
+    provider's JSON answer (empty when it sent none, or "already have it")."""
     if not route.endpoint_url.startswith(("http://", "https://")):
         raise PermanentError(f"endpoint URL must be http(s): {route.endpoint_url!r}")
-    body = payload(shipment)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        IDEMPOTENCY_HEADER: shipment.key,
+        IDEMPOTENCY_HEADER: key,
         **signed_headers(route.secret, body),
     }
     # The scheme was checked above: only http(s) is opened.
@@ -63,12 +68,13 @@ def post_json(shipment: Shipment) -> str:
         if 400 <= error.code < 500 and error.code not in (408, 409, 425, 429):
             raise PermanentError(f"HTTP {error.code}: {detail}") from None
         if error.code == 409:
-            return ""  # "already have it": the provider de-duplicated our retry
+            return {}  # "already have it": the provider de-duplicated our retry
         raise RuntimeError(f"HTTP {error.code}: {detail}") from None
     try:
-        return str(json.loads(answer or b"{}").get("reference", ""))[:120]
-    except (ValueError, AttributeError):
-        return ""
+        document = json.loads(answer or b"{}")
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
 
 
 CSV_COLUMNS = [

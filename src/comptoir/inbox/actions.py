@@ -61,6 +61,31 @@ def send_email_again(item: InboxItem, actor: str) -> str:
     return _("The email will be sent again in a moment.")
 
 
+def close_ticket(item: InboxItem, actor: str) -> str:
+    from comptoir.support import services as support
+
+    ticket = support.close_ticket(int(item.key.partition(":")[2] or 0), actor=actor)
+    return _("Ticket %(reference)s closed.") % {"reference": ticket.reference}
+
+
+def approve_return(item: InboxItem, actor: str) -> str:
+    from comptoir.returns import services as returns
+
+    request = returns.approve_return(int(item.key.partition(":")[2] or 0), actor=actor)
+    return _("Return %(key)s approved; the customer is told by email.") % {"key": request.key}
+
+
+def refuse_return(item: InboxItem, actor: str) -> str:
+    from comptoir.returns import services as returns
+
+    request = returns.refuse_return(
+        int(item.key.partition(":")[2] or 0),
+        actor=actor,
+        reason=_("The shop could not accept this return."),
+    )
+    return _("Return %(key)s refused; the customer is told by email.") % {"key": request.key}
+
+
 ACTIONS: dict[str, list[Action]] = {
     ItemKind.PAYMENT_OVERDUE: [
         Action("paid", gettext_lazy("Mark payment received"), mark_payment_received),
@@ -74,6 +99,22 @@ ACTIONS: dict[str, list[Action]] = {
     ],
     ItemKind.EMAIL_FAILED: [
         Action("resend", gettext_lazy("Send again"), send_email_again),
+    ],
+    ItemKind.TICKET: [
+        Action("close_ticket", gettext_lazy("Close the ticket"), close_ticket),
+    ],
+    ItemKind.SUPPORT_OVERDUE: [
+        Action("close_ticket", gettext_lazy("Close the ticket"), close_ticket),
+    ],
+    ItemKind.RETURN_REVIEW: [
+        Action("approve", gettext_lazy("Approve the return"), approve_return),
+        Action(
+            "refuse",
+            gettext_lazy("Refuse the return"),
+            refuse_return,
+            style="danger",
+            confirm=gettext_lazy("Refuse this return? The customer is told by email."),
+        ),
     ],
     ItemKind.PROMISE_MISSED: [
         Action(

@@ -43,6 +43,8 @@ CONTEXT_LABELS = {
 def context_rows(item: InboxItem) -> list[tuple[str, Any]]:
     rows = []
     for key, value in (item.context or {}).items():
+        if key.endswith("_url"):
+            continue  # a link, shown as a button rather than a row
         label = CONTEXT_LABELS.get(key) or key.replace("_", " ").capitalize()
         rows.append((str(label), value))
     return rows

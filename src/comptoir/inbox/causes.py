@@ -50,11 +50,43 @@ def _email_failed_gone(item: InboxItem) -> str | None:
     return None
 
 
+def _ticket_gone(item: InboxItem) -> str | None:
+    from comptoir.support.models import Ticket
+    from comptoir.support.states import TicketStatus
+
+    ticket_id = int(item.key.partition(":")[2] or 0)
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
+        return _("The ticket no longer exists.")
+    if ticket.status == TicketStatus.CLOSED:
+        return _("The ticket was closed.")
+    if ticket.awaiting_merchant_since is None:
+        return _("The customer was answered.")
+    return None
+
+
+def _return_review_gone(item: InboxItem) -> str | None:
+    from comptoir.returns.models import ReturnRequest
+    from comptoir.returns.states import ReturnStatus
+
+    status = (
+        ReturnRequest.objects.filter(pk=int(item.key.partition(":")[2] or 0))
+        .values_list("status", flat=True)
+        .first()
+    )
+    if status == ReturnStatus.REQUESTED:
+        return None
+    return _("The return was decided.")
+
+
 #: kind -> check returning why the cause is gone, or None while it is still there.
 CAUSE_GONE: dict[str, Callable[[InboxItem], str | None]] = {
     ItemKind.PAYMENT_OVERDUE: _payment_overdue_gone,
     ItemKind.PROMISE_MISSED: _promise_missed_gone,
     ItemKind.EMAIL_FAILED: _email_failed_gone,
+    ItemKind.SUPPORT_OVERDUE: _ticket_gone,
+    ItemKind.TICKET: _ticket_gone,
+    ItemKind.RETURN_REVIEW: _return_review_gone,
 }
 
 

@@ -163,7 +163,7 @@ def needs_you_section(shop: Shop, window: Window) -> Section | None:
         label = ItemKind(kind).label if kind in ItemKind.values else kind
         section.lines.append(f"{label}: {n}")
     for item in items[:10]:
-        section.lines.append(f"· {item.title}")
+        section.lines.append(f"· {item.shown_title}")
     if count > 10:
         section.lines.append(_("and %(n)s more") % {"n": count - 10})
     return section

@@ -18,6 +18,9 @@ class ItemKind(models.TextChoices):
     MESSAGE_REJECTED = "message_rejected", _("Provider message rejected")
     STOCK_MISMATCH = "stock_mismatch", _("Stock mismatch")
     EMAIL_FAILED = "email_failed", _("Email not delivered")
+    TICKET = "ticket", _("Customer question")
+    SUPPORT_OVERDUE = "support_overdue", _("Question unanswered past the promise")
+    RETURN_REVIEW = "return_review", _("Return to review")
 
 
 class ItemStatus(models.TextChoices):
@@ -42,6 +45,9 @@ class InboxItem(TimeStampedModel):
     detail = models.TextField(_("detail"), blank=True)
     # What the merchant needs to decide, shown on the item's page (attempts, last error, ...).
     context = models.JSONField(default=dict, blank=True)
+    # The title and detail untranslated (inbox/texts.py), shown in the reader's language;
+    # ``title`` and ``detail`` keep them as written when raised, for search and old items.
+    texts = models.JSONField(default=dict, blank=True)
     order = models.ForeignKey(
         "orders.Order",
         on_delete=models.SET_NULL,
@@ -67,7 +73,19 @@ class InboxItem(TimeStampedModel):
         indexes = [models.Index(fields=["shop", "status", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    @property
+    def shown_title(self) -> str:
+        from comptoir.inbox.texts import render
+
+        return render(self.texts["title"]) if self.texts.get("title") else self.title
+
+    @property
+    def shown_detail(self) -> str:
+        from comptoir.inbox.texts import render
+
+        return render(self.texts["detail"]) if self.texts.get("detail") else self.detail
 
     @property
     def kind_label(self) -> str:

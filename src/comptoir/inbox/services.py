@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from comptoir.inbox.models import InboxItem, ItemStatus
+from comptoir.inbox.texts import freeze, render
 from comptoir.shops.models import Shop
 
 
@@ -23,13 +24,30 @@ def open_item(
     kind: str,
     key: str,
     title: str,
+    title_params: dict[str, Any] | None = None,
     detail: str = "",
+    detail_params: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
     order: Any = None,
 ) -> InboxItem:
     """Open an item for this cause, or refresh the one already open. Safe to call again and
-    concurrently: there is never more than one open item per (shop, kind, key)."""
-    fields = {"title": title[:250], "detail": detail, "context": context or {}, "order": order}
+    concurrently: there is never more than one open item per (shop, kind, key).
+
+    ``title`` and ``detail`` are msgids (``gettext_noop``) with their ``%(name)s``
+    parameters in ``title_params`` and ``detail_params``: each merchant reads them in their
+    own language (inbox/texts.py). A translatable detail without parameters goes with
+    ``detail_params={}``; one that is not ours to translate (a provider's error) goes with
+    ``detail_params=None`` and is shown as it is."""
+    texts = {"title": freeze(title, title_params)}
+    if detail and detail_params is not None:
+        texts["detail"] = freeze(detail, detail_params)
+    fields = {
+        "title": render(texts["title"])[:250],
+        "detail": render(texts["detail"]) if "detail" in texts else detail,
+        "texts": texts,
+        "context": context or {},
+        "order": order,
+    }
     for _attempt in range(3):
         updated = InboxItem.objects.filter(
             shop=shop, kind=kind, key=key, status=ItemStatus.OPEN

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from comptoir.core.exceptions import ComptoirError
 from comptoir.orders import services
-from comptoir.orders.models import Order, OrderEvent, OrderLine
+from comptoir.orders.models import Order, OrderEvent, OrderLine, SelfServiceRules
 from comptoir.orders.states import OrderStatus
 from comptoir.payments import services as payments
 from comptoir.payments.models import Payment, PaymentStatus
@@ -231,3 +231,11 @@ class OrderAdmin(admin.ModelAdmin):
                 "title": _("Refund order %(n)s") % {"n": order.number},
             },
         )
+
+
+@admin.register(SelfServiceRules)
+class SelfServiceRulesAdmin(admin.ModelAdmin):
+    """What shoppers may change on their order page without writing to the shop."""
+
+    list_display = ["shop", "cancel_until", "address_change_until", "within_hours"]
+    fields = ["shop", "cancel_until", "address_change_until", "within_hours"]

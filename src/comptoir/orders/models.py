@@ -161,3 +161,66 @@ class OrderNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for order {self.order_id}"
+
+
+class SelfServiceLimit(models.TextChoices):
+    """Up to which point a shopper may change an order on their own."""
+
+    NEVER = "never", _("Never: the shopper writes to us")
+    """The action is not offered; the shopper asks the shop."""
+    UNTIL_PAID = "until_paid", _("Until the payment is confirmed")
+    """Only while the order awaits its payment: nothing was committed yet."""
+    UNTIL_HANDED_OVER = (
+        "until_handed_over",
+        _("Until a parcel is handed to the warehouse, the supplier or a packing batch"),
+    )
+    """While every parcel still waits for its route: nobody has started on it."""
+
+
+class SelfServiceRules(models.Model):
+    """What a shop lets its customers do on their order page without writing to it. A shop
+    without a row gets the defaults: both allowed until a parcel is handed over."""
+
+    shop = models.OneToOneField(
+        Shop, on_delete=models.CASCADE, primary_key=True, related_name="selfservice_rules"
+    )
+    cancel_until = models.CharField(
+        _("shopper may cancel"),
+        max_length=20,
+        choices=SelfServiceLimit.choices,
+        default=SelfServiceLimit.UNTIL_HANDED_OVER,
+    )
+    address_change_until = models.CharField(
+        _("shopper may change the delivery address"),
+        max_length=20,
+        choices=SelfServiceLimit.choices,
+        default=SelfServiceLimit.UNTIL_HANDED_OVER,
+    )
+    within_hours = models.PositiveIntegerField(
+        _("only within (hours after the order)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: no time limit besides the point above."),
+    )
+
+    class Meta:
+        verbose_name = _("self-service rules")
+        verbose_name_plural = _("self-service rules")
+
+    def __str__(self) -> str:
+        return str(self.shop)
+
+
+class LookupAttempt(models.Model):
+    """One "where is my order?" attempt, kept a short while to limit guessing. In the
+    database rather than the cache: the default cache is per process (locmem), and a limit
+    each worker counts on its own is no limit. Keys are hashed: no IP address is stored."""
+
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "created_at"], name="lookup_attempt_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]} {self.created_at}"

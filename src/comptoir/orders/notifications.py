@@ -17,6 +17,7 @@ from django.db import IntegrityError, models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from comptoir.core.retry import Backoff, retrying
@@ -31,6 +32,12 @@ class Kind(models.TextChoices):
     CANCELLED = "cancelled"
     REFUNDED = "refunded"
     SHIPMENT_SHIPPED = "shipment_shipped"
+    RETURN_REQUESTED = "return_requested"
+    RETURN_APPROVED = "return_approved"
+    RETURN_REFUSED = "return_refused"
+    RETURN_RECEIVED = "return_received"
+    RETURN_CANCELLED = "return_cancelled"
+    ADDRESS_CHANGED = "address_changed"
 
 
 SUBJECTS = {
@@ -41,6 +48,12 @@ SUBJECTS = {
     Kind.CANCELLED: lambda: _("Order %(number)s cancelled"),
     Kind.REFUNDED: lambda: _("Order %(number)s: refund issued"),
     Kind.SHIPMENT_SHIPPED: lambda: _("Order %(number)s has shipped"),
+    Kind.RETURN_REQUESTED: lambda: _("Order %(number)s: return request received"),
+    Kind.RETURN_APPROVED: lambda: _("Order %(number)s: your return is approved"),
+    Kind.RETURN_REFUSED: lambda: _("Order %(number)s: your return request"),
+    Kind.RETURN_RECEIVED: lambda: _("Order %(number)s: we received your return"),
+    Kind.RETURN_CANCELLED: lambda: _("Order %(number)s: return cancelled"),
+    Kind.ADDRESS_CHANGED: lambda: _("Order %(number)s: delivery address changed"),
 }
 
 
@@ -93,8 +106,8 @@ def give_up_sending(notification_id: int, *, error: BaseException, attempts: int
             order.shop,
             kind=ItemKind.EMAIL_FAILED,
             key=f"notification:{notification.pk}",
-            title=_("Order %(number)s: the email to %(email)s could not be sent")
-            % {"number": order.number, "email": order.email},
+            title=gettext_noop("Order %(number)s: the email to %(email)s could not be sent"),
+            title_params={"number": order.number, "email": order.email},
             context={
                 "customer": order.email,
                 "email": SUBJECTS[Kind(notification.kind)]() % {"number": order.reference},

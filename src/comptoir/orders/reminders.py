@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from comptoir.orders import notifications
 from comptoir.orders.models import Order
@@ -48,10 +48,11 @@ def remind_and_cancel_manual_payments(*, now: datetime | None = None) -> int:
 def raise_overdue_payment(order: Order, *, reminded_at: datetime, method: str | Promise) -> None:
     """The customer is reminded: the merchant sees the order in the inbox, to check the
     bank account or cancel. The item closes itself when the money arrives or the order is
-    cancelled (inbox.causes). Written in the shop's language: the merchant reads it."""
+    cancelled (inbox.causes). Title and detail are shown in the reader's language."""
     from comptoir.core.money import Money
     from comptoir.inbox.models import ItemKind
     from comptoir.inbox.services import open_item
+    from comptoir.inbox.texts import label
 
     def when(moment: datetime | None) -> str:
         return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT") if moment else ""
@@ -61,16 +62,17 @@ def raise_overdue_payment(order: Order, *, reminded_at: datetime, method: str | 
             order.shop,
             kind=ItemKind.PAYMENT_OVERDUE,
             key=f"order:{order.pk}",
-            title=_("Order %(number)s: %(total)s by %(method)s not received")
-            % {
+            title=gettext_noop("Order %(number)s: %(total)s by %(method)s not received"),
+            title_params={
                 "number": order.number,
                 "total": Money(order.total, order.currency),
-                "method": str(method).lower(),  # the label, in the shop's language
+                "method": label(method, lower=True),
             },
-            detail=_(
+            detail=gettext_noop(
                 "The customer was reminded. Check your bank account or your cheques, then "
                 "mark the payment received or cancel the order."
             ),
+            detail_params={},
             context={
                 "customer": order.email,
                 "placed_on": when(order.created_at),

@@ -128,7 +128,11 @@ def transition(
 
 
 def lock_order(order_id: int) -> Order:
-    return Order.objects.select_for_update().select_related("shop").get(pk=order_id)
+    # FOR NO KEY UPDATE (PostgreSQL): as exclusive as FOR UPDATE between lockers, but it
+    # lets a transaction that rewrote a shipment twice (a dispatch claim) run its deferred
+    # foreign-key check (FOR KEY SHARE on this order) at COMMIT. With FOR UPDATE, a
+    # cancellation holding the order and waiting for that shipment deadlocked with it.
+    return Order.objects.select_for_update(no_key=True).select_related("shop").get(pk=order_id)
 
 
 @transaction.atomic

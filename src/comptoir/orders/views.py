@@ -119,9 +119,13 @@ def order_context(
         payment_state = "awaiting"
     else:
         payment_state = "not_started"
+    from comptoir.orders.selfservice import status_context
+
+    lines = list(order.lines.all())
     return {
+        **status_context(order, lines=lines),
         "order": order,
-        "lines": list(order.lines.all()),
+        "lines": lines,
         "payment": payment,
         "payment_state": payment_state,
         "instructions": order.notifications.filter(kind="payment_instructions")

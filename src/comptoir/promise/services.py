@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import ProductKind
@@ -216,6 +216,7 @@ def raise_missed_promises(*, now: datetime | None = None) -> int:
     from comptoir.core.money import Money
     from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
     from comptoir.inbox.services import open_item
+    from comptoir.inbox.texts import day
     from comptoir.orders.models import Order
 
     now = now or timezone.now()
@@ -243,15 +244,16 @@ def raise_missed_promises(*, now: datetime | None = None) -> int:
                 order.shop,
                 kind=ItemKind.PROMISE_MISSED,
                 key=f"order:{order.pk}",
-                title=_("Order %(number)s should have left on %(date)s")
-                % {
+                title=gettext_noop("Order %(number)s should have left on %(date)s"),
+                title_params={
                     "number": order.number,
-                    "date": date_format(order.promised_dispatch_on, "l j F"),
+                    "date": day(order.promised_dispatch_on, "l j F"),
                 },
-                detail=_(
+                detail=gettext_noop(
                     "The order is paid but has not shipped. Ship it, or tell the customer and "
                     "cancel it."
                 ),
+                detail_params={},
                 context={
                     "customer": order.email,
                     "total": str(Money(order.total, order.currency)),

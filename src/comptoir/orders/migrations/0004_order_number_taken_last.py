@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0002_order_promised_dispatch_on"),
+        ("orders", "0003_selfservice"),
     ]
 
     operations = [
