@@ -1,10 +1,11 @@
 """Turning a basket into an order, once.
 
 :func:`place_order` runs in one transaction: lock the basket, price it on the server,
-claim the discount, number the order, reserve the stock, create the pending payment. If
-any step refuses (stock gone, code used up), nothing is written and the order number is
-given back. A second submission of the same basket (double click, second tab) finds the
-order the first one created.
+create the order and its pending payment, claim the discount, reserve the stock, and
+number the order last (the rows every other buyer contends for are locked as late as
+possible). If any step refuses (stock gone, code used up), nothing is written and the
+order number is given back. A second submission of the same basket (double click, second
+tab) finds the order the first one created.
 """
 
 from __future__ import annotations
