@@ -95,6 +95,12 @@ def main() -> None:
         "while a thread waits on the database; 1: gunicorn's sync workers)",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--name",
+        default="bench-checkout",
+        help="data dir /tmp/NAME-DB and PostgreSQL database NAME (sessions sharing a machine "
+        "each pass their own)",
+    )
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument(
         "--src",
@@ -159,7 +165,7 @@ def main() -> None:
 
 def prepare(args: argparse.Namespace) -> dict[str, str]:
     """A fresh data dir (and database) with a generated catalog, and a production env."""
-    data_dir = Path(f"/tmp/bench-checkout-{args.db}")
+    data_dir = Path(f"/tmp/{args.name}-{args.db}")
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     env = dict(
@@ -180,7 +186,7 @@ def prepare(args: argparse.Namespace) -> dict[str, str]:
         env["PYTHONPATH"] = str(Path(args.src).resolve())
         print(f"running the code in {env['PYTHONPATH']}")
     if args.db == "postgres":
-        name = "comptoir_bench_checkout"
+        name = "comptoir_" + args.name.replace("-", "_")
         psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         psql(f'CREATE DATABASE "{name}"')
         env["DATABASE_URL"] = f"{PG_URL}/{name}"

@@ -69,7 +69,9 @@ def ordered_cart_id(request: HttpRequest) -> str:
     return str(request.session.get(ORDERED_KEY, ""))
 
 
-def start_over_after_order(request: HttpRequest, ordered: Cart) -> Cart:
-    """The ordered basket stays with its order; the visitor continues with an empty one."""
+def start_over_after_order(request: HttpRequest, ordered: Cart) -> None:
+    """The ordered basket stays with its order; the visitor's next "add to basket" starts
+    an empty one (made then, not with every order: most buyers add nothing afterwards)."""
     request.session[ORDERED_KEY] = str(ordered.pk)
-    return new_cart(request)
+    request.session.pop(CART_KEY, None)
+    request.session[COUNT_KEY] = 0

@@ -1,10 +1,11 @@
 """Turning a basket into an order, once.
 
 :func:`place_order` runs in one transaction: lock the basket, price it on the server,
-claim the discount, number the order, reserve the stock, create the pending payment. If
-any step refuses (stock gone, code used up), nothing is written and the order number is
-given back. A second submission of the same basket (double click, second tab) finds the
-order the first one created.
+create the order and its pending payment, claim the discount, reserve the stock, and
+number the order last (the rows every other buyer contends for are locked as late as
+possible). If any step refuses (stock gone, code used up), nothing is written and the
+order number is given back. A second submission of the same basket (double click, second
+tab) finds the order the first one created.
 """
 
 from __future__ import annotations
@@ -97,9 +98,16 @@ def quote_basis(
 
 
 def quote_cart(
-    cart: Cart, *, country: str, shipping_method: str = "", discount_code: str = "", email: str = ""
+    cart: Cart,
+    *,
+    country: str,
+    shipping_method: str = "",
+    discount_code: str = "",
+    email: str = "",
+    zones: list[Any] | None = None,
 ) -> Quote:
-    """Price the basket for ``country``; raise CheckoutError with a message to show."""
+    """Price the basket for ``country``; raise CheckoutError with a message to show.
+    ``zones``: the shop's shipping zones (shipping.shop_zones), when the caller read them."""
     shop = cart.shop
     basis = quote_basis(
         cart,
@@ -139,7 +147,9 @@ def quote_cart(
     if discount_code.strip():
         effect = discounts.find_code(shop, discount_code, goods_amount=goods, email=email)
     options = (
-        shipping.available_methods(shop, country, weight_grams=weight, goods_amount=goods)
+        shipping.available_methods(
+            shop, country, weight_grams=weight, goods_amount=goods, zones=zones
+        )
         if needs_shipping
         else []
     )
@@ -168,7 +178,12 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
     """Turn ``cart`` into an order. ``quote`` is the one the checkout page just computed
     for these details: it is used when it was made for this very basket version and these
     choices (the server's own prices, never the browser's), and the basket is priced again
-    otherwise."""
+    otherwise.
+
+    The statements are ordered for concurrency: everything else is written first, the
+    stock reservations (variant row locks) near the end and the order number (the shop's
+    counter row, which every order of the shop waits for) last, so those locks are held
+    for the fewest statements before the commit."""
     with transaction.atomic():
         shop = cart.shop
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
@@ -193,7 +208,7 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
         totals = quote.totals
         order = Order.objects.create(
             shop=shop,
-            number=orders.next_order_number(shop),
+            number=None,  # taken last: orders.number_order below
             customer=details.customer if getattr(details.customer, "pk", None) else None,
             email=details.email.strip().lower(),
             language=details.language,
@@ -243,11 +258,6 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
             )
             for cart_line in quote.lines
         )
-        if quote.discount:
-            discounts.claim_usage(quote.discount.code, order)
-        inventory.reserve(
-            order, [inventory.StockRequest(line.variant_id, line.quantity) for line in quote.lines]
-        )
         payment = payments.create_payment(order, provider=provider.code)
         fraud.record_order_signals(
             order,
@@ -258,14 +268,22 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
         orders.record_event(order, "placed", actor=details.email, data={"payment": str(payment.pk)})
         cart.order = order
         cart.save(update_fields=["order"])
-        notifications.queue(order, notifications.Kind.ORDER_RECEIVED)
+        notifications.queue(order, notifications.Kind.ORDER_RECEIVED, new_order=True)
+        if quote.discount:
+            discounts.claim_usage(quote.discount.code, order)
+        inventory.reserve(
+            order, [inventory.StockRequest(line.variant_id, line.quantity) for line in quote.lines]
+        )
+        orders.number_order(order)
         if provider.is_manual:
+            # The instructions name the order's number: after it is taken.
             notifications.queue(
                 order,
                 notifications.Kind.PAYMENT_INSTRUCTIONS,
                 context=provider.start(
                     payment, request=None, return_url="", cancel_url=""
                 ).instructions,
+                new_order=True,
             )
         return order
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -42,6 +41,7 @@ from comptoir.inventory.exceptions import OutOfStock
 from comptoir.orders.models import Order
 from comptoir.orders.views import go_pay
 from comptoir.payments.registry import providers
+from comptoir.shipping.services import shop_zones
 
 
 @dataclass
@@ -98,7 +98,9 @@ def empty_basket(request: HttpRequest) -> HttpResponse:
 def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
     """The page for ``cart``; raises EmptyBasket when it has no line at all."""
     shop = request.shop  # type: ignore[attr-defined]
-    countries = delivery_countries(shop)
+    # Read once: the address form's countries and the shipping quote both need them.
+    zones = shop_zones(shop)
+    countries = delivery_countries(shop, zones=zones)
     allowed = {code for code, _name in countries}
     if data is None:
         initial, ship_initial = initial_values(request)
@@ -117,7 +119,12 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
     email = str(initial.get("email") or "").strip()
     try:
         quote = quote_cart(
-            cart, country=country, shipping_method=method, discount_code=code, email=email
+            cart,
+            country=country,
+            shipping_method=method,
+            discount_code=code,
+            email=email,
+            zones=zones,
         )
     except DiscountRefused as refused:
         discount_error = str(refused)
@@ -129,7 +136,10 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
         # Show the basket priced without what was refused, and say why.
         try:
             quote = quote_cart(
-                cart, country=country, shipping_method=method if discount_error else ""
+                cart,
+                country=country,
+                shipping_method=method if discount_error else "",
+                zones=zones,
             )
         except EmptyBasket:
             raise
@@ -212,18 +222,15 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
         user_agent=clients.user_agent(request),
     )
     try:
-        # One write transaction for the order and the visitor's fresh basket (SQLite takes
-        # its single write lock once, not twice).
-        with transaction.atomic():
-            # The quote the page just computed for these same choices: priced once.
-            order = place_order(page.cart, details, quote=page.quote)
-            start_over_after_order(request, page.cart)
+        # The quote the page just computed for these same choices: priced once.
+        order = place_order(page.cart, details, quote=page.quote)
     except DiscountRefused as refused:
         return again(request, page, discount_error=str(refused), status=409)
     except (StaleCart, OutOfStock) as refused:
         return again(request, page, error=str(refused), status=409)
     except ComptoirError as refused:
         return again(request, page, error=str(refused), status=400)
+    start_over_after_order(request, page.cart)
     return go_pay(request, order)
 
 

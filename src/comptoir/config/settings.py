@@ -210,6 +210,8 @@ STORAGES = {
 WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 60
 
 LOGIN_URL = "customers:login"
+# Django's database sessions, saved without a transaction around the one UPDATE.
+SESSION_ENGINE = "comptoir.core.sessions"
 
 # Security: strict in production, relaxed only where a local demo over plain HTTP needs it.
 SESSION_COOKIE_HTTPONLY = True

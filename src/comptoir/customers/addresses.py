@@ -4,10 +4,14 @@ delivers to, their names, and the shape of their postal codes."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.shops.models import Shop
+
+if TYPE_CHECKING:
+    from comptoir.shipping.models import ShippingZone
 
 COUNTRY_NAMES = {
     "FR": _("France"),
@@ -97,13 +101,15 @@ def normalise_postal_code(country: str, value: str) -> str | None:
     return text if re.fullmatch(pattern, text) else None
 
 
-def delivery_countries(shop: Shop) -> list[tuple[str, str]]:
+def delivery_countries(
+    shop: Shop, *, zones: list[ShippingZone] | None = None
+) -> list[tuple[str, str]]:
     """The countries of the shop's shipping zones, the shop's own first; a catch-all zone
-    (``*``) opens every country we know."""
+    (``*``) opens every country we know. ``zones``: the shop's, when the caller read them."""
     from comptoir.shipping.models import ShippingZone
 
     codes: list[str] = []
-    for zone in ShippingZone.objects.filter(shop=shop):
+    for zone in ShippingZone.objects.filter(shop=shop) if zones is None else zones:
         for code in zone.country_codes:
             if code == "*":
                 codes.extend(COUNTRY_NAMES)

@@ -21,6 +21,7 @@ from comptoir.catalog.services import refresh_product_listing
 from comptoir.inventory.exceptions import OutOfStock
 from comptoir.inventory.models import Reservation, ReservationState, StockMovement
 from comptoir.orders.models import Order
+from comptoir.shops.models import Shop
 from comptoir.shops.services import bump_catalog_version
 
 
@@ -31,35 +32,52 @@ class StockRequest:
 
 
 def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
-    """Reserve every line of ``order`` or none (the caller's transaction rolls back)."""
-    assert transaction.get_connection().in_atomic_block, "reserve() needs a transaction"
+    """Reserve every line of ``order`` or none (the caller's transaction rolls back).
+
+    One statement per variant in the common case: the conditional UPDATE says the
+    quantities it left (RETURNING), which is all the storefront refresh needs; the
+    variant is read only when it does not track its stock or is short of it.
+    """
+    connection = transaction.get_connection()
+    assert connection.in_atomic_block, "reserve() needs a transaction"
     merged: dict[int, int] = {}
     for request in requests:
         merged[request.variant_id] = merged.get(request.variant_id, 0) + request.quantity
-    for variant_id in sorted(merged):
-        quantity = merged[variant_id]
-        variant = Variant.objects.select_related("product").get(pk=variant_id)
-        holds = variant.track_stock
-        updated = 1
-        if holds:
-            rows = Variant.objects.filter(pk=variant_id)
-            if not variant.product.allow_backorder:
-                rows = rows.filter(stock_quantity__gte=F("reserved_quantity") + quantity)
-            updated = rows.update(reserved_quantity=F("reserved_quantity") + quantity)
-        if updated != 1:
-            variant.refresh_from_db(fields=["stock_quantity", "reserved_quantity"])
-            available = max(0, variant.available_quantity)
-            raise OutOfStock(
-                _("Only %(n)s left of %(sku)s.") % {"n": available, "sku": variant.sku}
-                if available
-                else _("%(sku)s is no longer available.") % {"sku": variant.sku},
-                sku=variant.sku,
-                available=available,
+    variants = connection.ops.quote_name(Variant._meta.db_table)
+    products = connection.ops.quote_name(Product._meta.db_table)
+    sql = (
+        f"UPDATE {variants} SET reserved_quantity = reserved_quantity + %s "  # noqa: S608
+        f"WHERE id = %s AND track_stock AND (stock_quantity >= reserved_quantity + %s "
+        f"OR EXISTS (SELECT 1 FROM {products} WHERE {products}.id = {variants}.product_id "
+        f"AND {products}.allow_backorder)) "
+        f"RETURNING product_id, stock_quantity, reserved_quantity"
+    )
+    reservations, changes = [], []
+    with connection.cursor() as cursor:
+        for variant_id in sorted(merged):  # primary-key order: no deadlock between orders
+            quantity = merged[variant_id]
+            cursor.execute(sql, [quantity, variant_id, quantity])
+            row = cursor.fetchone()
+            held = row is not None
+            if row is None:
+                variant = Variant.objects.get(pk=variant_id)
+                if variant.track_stock:
+                    available = max(0, variant.available_quantity)
+                    raise OutOfStock(
+                        _("Only %(n)s left of %(sku)s.") % {"n": available, "sku": variant.sku}
+                        if available
+                        else _("%(sku)s is no longer available.") % {"sku": variant.sku},
+                        sku=variant.sku,
+                        available=available,
+                    )
+            else:
+                product_id, on_hand, reserved = row
+                changes.append((product_id, on_hand - reserved + quantity, on_hand - reserved))
+            reservations.append(
+                Reservation(variant_id=variant_id, order=order, quantity=quantity, held=held)
             )
-        Reservation.objects.create(
-            variant_id=variant_id, order=order, quantity=quantity, held=holds
-        )
-    _after_stock_change({pk: -quantity for pk, quantity in merged.items()})
+    Reservation.objects.bulk_create(reservations)
+    _refresh_where_visible(order.shop, changes)
 
 
 def commit(order: Order) -> None:
@@ -147,6 +165,20 @@ def _after_stock_change(available_deltas: dict[int, int]) -> None:
         if min(before, after) <= threshold:
             product_ids.add(product_id)
             shop_ids.add(shop_id)
+    _refresh(product_ids, shop_ids)
+
+
+def _refresh_where_visible(shop: Shop, changes: list[tuple[int, int, int]]) -> None:
+    """:func:`_after_stock_change` for changes whose quantities the caller already has:
+    ``(product_id, for sale before, for sale after)`` of ``shop``'s variants."""
+    threshold = shop.low_stock_threshold
+    product_ids = {p for p, before, after in changes if min(before, after) <= threshold}
+    _refresh(product_ids, {shop.pk} if product_ids else set())
+
+
+def _refresh(product_ids: set[int], shop_ids: set[int]) -> None:
+    if not product_ids and not shop_ids:
+        return  # the common case: not even a query to build
     for product in Product.objects.filter(pk__in=product_ids).order_by("pk"):
         refresh_product_listing(product)
     for shop_id in sorted(shop_ids):

@@ -31,7 +31,9 @@ class OrderCounter(models.Model):
 
 class Order(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
-    number = models.PositiveIntegerField(_("number"))
+    # Empty only inside the transaction placing the order: the number is its last write,
+    # taken as late as possible (orders.services.number_order); never empty once committed.
+    number = models.PositiveIntegerField(_("number"), null=True)
     status = models.CharField(
         _("status"), max_length=24, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT
     )

@@ -57,8 +57,19 @@ SUBJECTS = {
 }
 
 
-def queue(order: Order, kind: str, *, key: str = "", context: dict | None = None) -> bool:
-    """Owe the customer this email; False if it was already owed (same order and key)."""
+def queue(
+    order: Order, kind: str, *, key: str = "", context: dict | None = None, new_order: bool = False
+) -> bool:
+    """Owe the customer this email; False if it was already owed (same order and key).
+
+    ``new_order``: the order was created in the caller's transaction, so nothing can be
+    owed for it yet: no savepoint to catch the duplicate that cannot happen."""
+    if new_order:
+        notification = OrderNotification.objects.create(
+            order=order, kind=kind, key=key or kind, context=context or {}
+        )
+        send_order_email.enqueue(notification.pk)
+        return True
     try:
         with transaction.atomic():
             notification = OrderNotification.objects.create(

@@ -19,10 +19,19 @@ class ShippingQuote:
         return self.method.code
 
 
-def zone_for(shop: Shop, country: str) -> ShippingZone | None:
+def shop_zones(shop: Shop) -> list[ShippingZone]:
+    """The shop's zones in the order they are tried, their methods prefetched: a page that
+    needs both the countries delivered and the methods for one reads them once."""
+    return list(ShippingZone.objects.filter(shop=shop).prefetch_related("methods"))
+
+
+def zone_for(
+    shop: Shop, country: str, *, zones: list[ShippingZone] | None = None
+) -> ShippingZone | None:
+    """The zone delivering to ``country``; ``zones``: :func:`shop_zones`, already read."""
     country = country.upper()
     fallback = None
-    for zone in ShippingZone.objects.filter(shop=shop).prefetch_related("methods"):
+    for zone in shop_zones(shop) if zones is None else zones:
         codes = zone.country_codes
         if country in codes:
             return zone
@@ -45,9 +54,14 @@ def quote(method: ShippingMethod, *, weight_grams: int, goods_amount: Decimal) -
 
 
 def available_methods(
-    shop: Shop, country: str, *, weight_grams: int, goods_amount: Decimal
+    shop: Shop,
+    country: str,
+    *,
+    weight_grams: int,
+    goods_amount: Decimal,
+    zones: list[ShippingZone] | None = None,
 ) -> list[ShippingQuote]:
-    zone = zone_for(shop, country)
+    zone = zone_for(shop, country, zones=zones)
     if zone is None:
         return []
     quotes = []

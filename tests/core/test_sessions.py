@@ -1,0 +1,46 @@
+"""The session store: Django's database sessions, an existing one saved by one UPDATE."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from comptoir.core.sessions import SessionStore
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_session_is_created_and_an_existing_one_saved_by_one_update():
+    # Given a new session, created the way Django creates one
+    store = SessionStore()
+    store["cart_id"] = "a"
+    store.save()
+    key = store.session_key
+
+    # When it changes and is saved again
+    again = SessionStore(session_key=key)
+    again["cart_id"] = "b"
+    with CaptureQueriesContext(connection) as ctx:
+        again.save()
+
+    # Then one statement wrote it: no transaction (or savepoint) around it
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["UPDATE"]
+    assert Session.objects.count() == 1
+    assert SessionStore(session_key=key).load() == {"cart_id": "b"}
+
+
+def test_saving_a_session_deleted_meanwhile_says_so():
+    store = SessionStore()
+    store["cart_id"] = "a"
+    store.save()
+    stale = SessionStore(session_key=store.session_key)
+    stale["cart_id"] = "b"  # read, then changed, while another request signs out
+    Session.objects.all().delete()
+
+    with pytest.raises(UpdateError):
+        stale.save()
+
+    assert Session.objects.count() == 0
