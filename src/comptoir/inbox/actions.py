@@ -99,7 +99,6 @@ def refuse_return(item: InboxItem, actor: str) -> str:
     request = returns.refuse_return(
         int(item.key.partition(":")[2] or 0),
         actor=actor,
-        reason=_("The shop could not accept this return."),
     )
     return _("Return %(key)s refused; the customer is told by email.") % {"key": request.key}
 

@@ -122,7 +122,7 @@ class ReturnRequestAdmin(admin.ModelAdmin):
     def refuse(self, request: HttpRequest, queryset: QuerySet) -> None:
         # The reason the merchant typed on the return's page, else a polite default.
         for item in queryset.order_by("pk"):
-            reason = item.refused_reason or _("The shop could not accept this return.")
+            reason = item.refused_reason  # empty: the service says it in the customer's language
             _run(
                 request,
                 queryset.filter(pk=item.pk),

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -298,9 +298,14 @@ def _email_lines(request: ReturnRequest) -> list[dict]:
 
 @transaction.atomic
 def refuse_return(return_id: int, *, actor: str, reason: str = "") -> ReturnRequest:
+    """Refuse the return with the merchant's reason, else a polite one in the customer's
+    language (the merchant may work in another)."""
     order, request = lock(return_id)
     if request.status == ReturnStatus.REFUSED:
         return request
+    if not reason.strip():
+        with translation.override(order.language or order.shop.default_language):
+            reason = _("The shop could not accept this return.")
     request.refused_reason = reason[:2000]
     request.save(update_fields=["refused_reason"])
     transition(request, ReturnStatus.REFUSED, actor=actor, note=reason)
