@@ -66,19 +66,25 @@ def render_pdf(snapshot: dict[str, Any], *, facturx: bool = False) -> bytes:
         if snapshot.get("reason"):
             pdf.line_of(_("Reason: %(reason)s") % {"reason": snapshot["reason"]})
     pdf.gap(6)
+    exempt = bool(snapshot.get("vat_exemption"))
     if invoice:
         _lines(pdf, snapshot, currency)
         pdf.gap(6)
-    _vat_table(pdf, snapshot, currency)
-    pdf.gap(4)
-    pdf.line_of(
-        _("Total excl. VAT: %(amount)s") % {"amount": money(snapshot["total_net"], currency)}
-    )
-    pdf.line_of(_("VAT: %(amount)s") % {"amount": money(snapshot["total_vat"], currency)})
-    label = _("Total incl. VAT: %(amount)s") if invoice else _("Refunded incl. VAT: %(amount)s")
-    pdf.line_of(label % {"amount": money(snapshot["total"], currency)}, size=12, bold=True)
-    if snapshot.get("vat_exemption"):
+    if exempt:
+        # Under the franchise no VAT is charged: no rate, no VAT column, no VAT total, only
+        # the mention (a VAT figure beside it would be VAT invoiced, and owed).
+        label = _("Total: %(amount)s") if invoice else _("Refunded: %(amount)s")
+        pdf.line_of(label % {"amount": money(snapshot["total"], currency)}, size=12, bold=True)
         pdf.line_of(snapshot["vat_exemption"], bold=True)
+    else:
+        _vat_table(pdf, snapshot, currency)
+        pdf.gap(4)
+        pdf.line_of(
+            _("Total excl. VAT: %(amount)s") % {"amount": money(snapshot["total_net"], currency)}
+        )
+        pdf.line_of(_("VAT: %(amount)s") % {"amount": money(snapshot["total_vat"], currency)})
+        label = _("Total incl. VAT: %(amount)s") if invoice else _("Refunded incl. VAT: %(amount)s")
+        pdf.line_of(label % {"amount": money(snapshot["total"], currency)}, size=12, bold=True)
     pdf.gap(6)
     _terms(pdf, snapshot, invoice=invoice)
     content = bytes(pdf.output())
@@ -153,6 +159,9 @@ def _buyer(pdf: PdfDocument, buyer: dict[str, Any]) -> None:
 
 
 def _lines(pdf: PdfDocument, snapshot: dict[str, Any], currency: str) -> None:
+    if snapshot.get("vat_exemption"):
+        _exempt_lines(pdf, snapshot, currency)
+        return
     rows: list[list[str]] = [
         [
             line["description"],
@@ -207,6 +216,33 @@ def _lines(pdf: PdfDocument, snapshot: dict[str, Any], currency: str) -> None:
         ],
         rows,
         widths=(62, 12, 28, 18, 30, 30),
+    )
+
+
+def _exempt_lines(pdf: PdfDocument, snapshot: dict[str, Any], currency: str) -> None:
+    """The lines of a seller under the franchise: prices are what was paid, no VAT."""
+    rows: list[list[str]] = [
+        [
+            line["description"],
+            str(line["quantity"]),
+            money(line["unit_price_net"], currency),
+            money(line["net"], currency),
+        ]
+        for line in snapshot["lines"]
+    ]
+    if snapshot.get("discount"):
+        discount = snapshot["discount"]
+        label = _("Discount %(code)s") % {"code": discount["code"]}
+        rows.append([label, "", "", money(-Decimal(discount["amount"]), currency)])
+    if snapshot.get("shipping"):
+        shipping = snapshot["shipping"]
+        amount = money(shipping["amount"], currency)
+        label = _("Shipping: %(method)s") % {"method": shipping["label"]}
+        rows.append([label, "1", amount, amount])
+    pdf.grid(
+        [_("Description"), _("Qty"), _("Unit price"), _("Amount")],
+        rows,
+        widths=(100, 16, 32, 32),
     )
 
 

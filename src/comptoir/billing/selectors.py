@@ -5,8 +5,21 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from comptoir.billing.links import document_path
-from comptoir.billing.models import Document, DocumentKind
+from comptoir.billing.models import Document, DocumentKind, SellerIdentity
 from comptoir.orders.models import Order
+from comptoir.shops.models import Shop
+
+
+def under_vat_franchise(shop: Shop) -> bool:
+    """Whether the shop sells under the VAT franchise (art. 293 B du CGI): no VAT charged.
+
+    Reads the identity the request's shop brought along (shops.middleware joins it), so
+    pricing a basket costs no query; a shop read elsewhere pays one."""
+    try:
+        identity = shop.seller_identity  # type: ignore[attr-defined]
+    except SellerIdentity.DoesNotExist:
+        return False
+    return bool(identity.vat_exempt)
 
 
 def documents_for(order: Order) -> list[tuple[str, str]]:

@@ -290,6 +290,10 @@ def _reference(kind: str, number: int) -> str:
 def _common(order: Order, identity: SellerIdentity) -> dict[str, Any]:
     """What every document of the order says about the seller, the buyer and the terms."""
     billing = _address(order.billing_address or order.shipping_address or {})
+    # The franchise mention only on an order priced without VAT: one placed before the
+    # seller switched to the franchise did charge VAT, and its invoice must show it (a
+    # mention beside a VAT amount is the defect the tax office fines).
+    exempt = identity.vat_exempt and not order.total_vat
     return {
         "currency": order.currency,
         "language": order.shop.default_language,
@@ -308,8 +312,8 @@ def _common(order: Order, identity: SellerIdentity) -> dict[str, Any]:
             "country": order.shop.country,
         },
         "missing": identity.missing(),
-        "vat_exempt": identity.vat_exempt,
-        "vat_exemption": VAT_FRANCHISE_MENTION if identity.vat_exempt else "",
+        "vat_exempt": exempt,
+        "vat_exemption": VAT_FRANCHISE_MENTION if exempt else "",
         "buyer": {
             "name": billing["name"],
             "email": order.email,

@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from comptoir.billing.selectors import under_vat_franchise
 from comptoir.cart.models import Cart
 from comptoir.catalog.models import ProductKind, ProductStatus
 from comptoir.checkout.pricing import LineInput, Totals, price_order
@@ -128,6 +129,7 @@ def quote_cart(
         raise CheckoutError(_("Your basket is empty."))
     needs_shipping = any(line.variant.product.kind == ProductKind.PHYSICAL for line in lines)
     weight = sum((line.variant.weight_grams or 0) * line.quantity for line in lines)
+    franchise = under_vat_franchise(shop)
     inputs = [
         LineInput(
             line.pk,
@@ -138,6 +140,7 @@ def quote_cart(
                 destination=country,
                 origin=shop.country,
                 oss=shop.oss_registered,
+                franchise=franchise,
             ),
         )
         for line in lines

@@ -32,8 +32,9 @@ def resolve_shop(request: HttpRequest) -> Shop | None:
     if hasattr(request, "shop"):
         return request.shop  # type: ignore[attr-defined,no-any-return]
     host = request.get_host().rsplit(":", 1)[0].lower() if _has_host(request) else ""
-    # The dispatch rules come along: every product page and basket shows the promise.
-    shops = Shop.objects.select_related("dispatch_rules")
+    # The dispatch rules come along: every product page and basket shows the promise. So
+    # does the legal identity: whether the seller charges VAT prices every basket.
+    shops = Shop.objects.select_related("dispatch_rules", "seller_identity")
     candidates = (
         list(shops.filter(Q(domain=host) | Q(is_default=True)).order_by("is_default")[:2])
         if host

@@ -63,13 +63,16 @@ def vat_rate(
     origin: str = "FR",
     oss: bool = True,
     overrides: dict[str, dict[str, str]] | None = None,
+    franchise: bool = False,
 ) -> Decimal:
     """The VAT rate as a fraction (``Decimal("0.055")``) for a sale to ``destination``.
 
     Outside the EU, exports carry no VAT. Inside, the destination's rate applies when the
-    shop declares through the OSS, the origin's rate otherwise.
+    shop declares through the OSS, the origin's rate otherwise. A seller under the VAT
+    franchise (``franchise``, art. 293 B du CGI) charges none at all: the price it
+    entered is the price paid, whichever basis the shop enters prices on.
     """
-    if vat_class == VatClass.ZERO:
+    if franchise or vat_class == VatClass.ZERO:
         return Decimal(0)
     destination, origin = destination.upper(), origin.upper()
     if not is_eu(destination):
