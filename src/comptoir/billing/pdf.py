@@ -70,6 +70,9 @@ def render_pdf(snapshot: dict[str, Any], *, facturx: bool = False) -> bytes:
     if invoice:
         _lines(pdf, snapshot, currency)
         pdf.gap(6)
+    elif snapshot.get("lines"):
+        _refunded_lines(pdf, snapshot, currency, exempt=exempt)
+        pdf.gap(6)
     if exempt:
         # Under the franchise no VAT is charged: no rate, no VAT column, no VAT total, only
         # the mention (a VAT figure beside it would be VAT invoiced, and owed).
@@ -243,6 +246,69 @@ def _exempt_lines(pdf: PdfDocument, snapshot: dict[str, Any], currency: str) -> 
         [_("Description"), _("Qty"), _("Unit price"), _("Amount")],
         rows,
         widths=(100, 16, 32, 32),
+    )
+
+
+def _refunded_lines(
+    pdf: PdfDocument, snapshot: dict[str, Any], currency: str, *, exempt: bool
+) -> None:
+    """A credit note's lines: the units paid back, after their share of any discount, and
+    the row for what the amount adds (the delivery) or holds back."""
+    rows: list[list[str]] = []
+    for line in snapshot["lines"]:
+        description = line["description"]
+        if Decimal(line.get("discount") or 0):
+            description = _("%(item)s, less discount %(amount)s") % {
+                "item": description,
+                "amount": money(line["discount"], currency),
+            }
+        if exempt:
+            rows.append(
+                [
+                    description,
+                    str(line["quantity"]),
+                    money(line["unit_price_net"], currency),
+                    money(line["gross"], currency),
+                ]
+            )
+        else:
+            rows.append(
+                [
+                    description,
+                    str(line["quantity"]),
+                    money(line["unit_price_net"], currency),
+                    percent(line["vat_rate"]),
+                    money(line["net"], currency),
+                    money(line["gross"], currency),
+                ]
+            )
+    extra = snapshot.get("extra")
+    if extra:
+        labels = {
+            "shipping": _("Shipping: %(method)s") % {"method": extra["label"]},
+            "other": _("Other amount refunded"),
+            "withheld": _("Amount not refunded"),
+        }
+        amount = money(extra["amount"], currency)
+        if exempt:
+            rows.append([labels[extra["kind"]], "", "", amount])
+        else:
+            rows.append([labels[extra["kind"]], "", "", _("as the goods"), "", amount])
+    if exempt:
+        headings = [_("Description"), _("Qty"), _("Unit price"), _("Amount")]
+        pdf.grid(headings, rows, widths=(100, 16, 32, 32))
+        return
+    pdf.grid(
+        [
+            _("Description"),
+            _("Qty"),
+            _("Unit price excl. VAT"),
+            _("VAT rate"),
+            _("Total excl. VAT"),
+            _("Total incl. VAT"),
+        ],
+        rows,
+        widths=(62, 12, 28, 18, 30, 30),
     )
 
 

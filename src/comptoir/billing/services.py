@@ -134,9 +134,12 @@ def issue_credit_note(refund: Refund, *, actor: str) -> Document | None:
     was never invoiced (a duplicate or late capture sent straight back). Call in the
     refund's transaction, with the order locked.
 
-    The refund names an amount, not lines: it is shared across the invoice's VAT rates in
-    proportion to their totals (the usual way of a commercial gesture or partial refund),
-    the full invoice amounts being copied when everything is refunded."""
+    A refund of lines (a return, a refund with restock) lists them, at the invoice's unit
+    prices less their share of the order's discount, VAT per rate computed from them; what
+    the amount adds or holds back beyond them is one more row, shared across the rates.
+    A refund of an amount only is shared across the invoice's VAT rates in proportion to
+    their totals (the usual way of a commercial gesture). A refund of everything copies
+    the invoice's own amounts per rate."""
     from comptoir.billing import tasks
     from comptoir.orders.services import record_event
 
@@ -153,7 +156,11 @@ def issue_credit_note(refund: Refund, *, actor: str) -> Document | None:
     now = timezone.now()
     number = next_number(shop, DocumentKind.CREDIT_NOTE)
     reference = _reference(DocumentKind.CREDIT_NOTE, number)
-    vat = _refund_vat(invoice, refund.amount, order.currency, order.prices_include_tax)
+    if refund.lines:
+        lines, extra, vat = _refunded_lines(order, invoice, refund)
+    else:
+        lines, extra = [], None
+        vat = _refund_vat(invoice, refund.amount, order.currency, order.prices_include_tax)
     snapshot = {
         "kind": DocumentKind.CREDIT_NOTE.value,
         "reference": reference,
@@ -164,6 +171,9 @@ def issue_credit_note(refund: Refund, *, actor: str) -> Document | None:
         "invoice": {"reference": invoice.reference, "issued_on": invoice.snapshot["issued_on"]},
         **_common(order, identity),
         "reason": refund.reason,
+        "lines": lines,
+        # What the refund pays beyond (or holds back from) its lines: the delivery, say.
+        "extra": extra,
         "vat": vat,
         "total_net": str(sum((Decimal(v["net"]) for v in vat), Decimal(0))),
         "total_vat": str(sum((Decimal(v["vat"]) for v in vat), Decimal(0))),
@@ -393,3 +403,105 @@ def _refund_vat(
             {"rate": row["rate"], "net": str(net), "vat": str(gross - net), "gross": str(gross)}
         )
     return vat
+
+
+def _refunded_lines(
+    order: Order, invoice: Document, refund: Refund
+) -> tuple[list[dict[str, Any]], dict[str, str] | None, list[dict[str, str]]]:
+    """The refund's lines as the credit note shows them, the row for the rest of the
+    amount (None when the lines make it exactly), and the VAT per rate.
+
+    Each line counts what the customer paid for those units: unit price times quantity
+    less the same share of the line's discount, on the order's basis; VAT is rounded per
+    rate, as on the invoice. The rest — the delivery refunded with a full return, or an
+    amount held back — is shared across rates: what is added in proportion to the
+    invoice's totals (delivery follows the goods' VAT), what is held back in proportion to
+    the refunded lines (the only goods it can reduce)."""
+    currency = order.currency
+    basis = order.prices_include_tax
+    by_id = {line.pk: line for line in order.lines.filter(pk__in=[r["line"] for r in refund.lines])}
+    rows: list[dict[str, Any]] = []
+    bases: dict[Decimal, Decimal] = {}
+    for entry in refund.lines:
+        line, quantity = by_id[entry["line"]], entry["quantity"]
+        rate = line.vat_rate
+        discount = quantize(line.discount * quantity / line.quantity, currency)
+        paid = line.unit_price * quantity - discount  # on the order's basis
+        bases[rate] = bases.get(rate, Decimal(0)) + paid
+        unit_net = quantize(line.unit_price / (1 + rate), currency) if basis else line.unit_price
+        net = quantize(paid / (1 + rate), currency) if basis else paid
+        gross = paid if basis else quantize(paid * (1 + rate), currency)
+        rows.append(
+            {
+                "description": " — ".join(p for p in (line.product_name, line.variant_label) if p),
+                "sku": line.sku,
+                "quantity": quantity,
+                "unit_price_net": str(unit_net),
+                "discount": str(discount),
+                "vat_rate": str(rate),
+                "net": str(net),
+                "gross": str(gross),
+            }
+        )
+    per_rate = _per_rate(bases, currency, basis)
+    lines_gross = sum((v["gross"] for v in per_rate.values()), Decimal(0))
+    rest = refund.amount - lines_gross
+    if refund.amount == invoice.total:
+        return rows, _extra(invoice, rest, currency), [dict(r) for r in invoice.snapshot["vat"]]
+    if rest:
+        if rest > 0:
+            weights = {Decimal(r["rate"]): Decimal(r["gross"]) for r in invoice.snapshot["vat"]}
+        else:
+            weights = {rate: per_rate[rate]["gross"] for rate in per_rate}
+        rates = sorted(weights)
+        shares = allocate(rest, [weights[r] for r in rates], currency)
+        for rate, share in zip(rates, shares, strict=True):
+            gross = per_rate.get(rate, {}).get("gross", Decimal(0)) + share
+            net = quantize(gross / (1 + rate), currency)
+            per_rate[rate] = {"net": net, "vat": gross - net, "gross": gross}
+    vat = [
+        {
+            "rate": format(rate.normalize(), "f"),  # "0.2", as the invoice's rows say it
+            "net": str(row["net"]),
+            "vat": str(row["vat"]),
+            "gross": str(row["gross"]),
+        }
+        for rate, row in sorted(per_rate.items())
+        if row["gross"]
+    ]
+    return rows, _extra(invoice, rest, currency), vat
+
+
+def _per_rate(
+    bases: dict[Decimal, Decimal], currency: str, prices_include_tax: bool
+) -> dict[Decimal, dict[str, Decimal]]:
+    """Net, VAT and gross of each rate's base, rounded per rate as checkout.pricing does."""
+    rows = {}
+    for rate, base in bases.items():
+        if prices_include_tax:
+            net = quantize(base / (1 + rate), currency)
+            rows[rate] = {"net": net, "vat": base - net, "gross": base}
+        else:
+            vat = quantize(base * rate, currency)
+            rows[rate] = {"net": base, "vat": vat, "gross": base + vat}
+    return rows
+
+
+def _extra(invoice: Document, rest: Decimal, currency: str) -> dict[str, str] | None:
+    """The credit note's row for what the refund adds to its lines, or holds back."""
+    if not rest:
+        return None
+    shipping = invoice.snapshot.get("shipping")
+    if (
+        shipping
+        and invoice.snapshot.get("prices_include_tax")
+        and rest == Decimal(shipping["amount"])
+    ):
+        kind = "shipping"
+    else:
+        kind = "other" if rest > 0 else "withheld"
+    return {
+        "kind": kind,
+        "label": shipping["label"] if kind == "shipping" and shipping else "",
+        "amount": str(quantize(rest, currency)),
+    }

@@ -65,6 +65,9 @@ class Refund(models.Model):
     status = models.CharField(max_length=16, default="pending")
     created_by = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The order lines this refund pays back, as [{"line": <OrderLine id>, "quantity": n}]:
+    # its credit note lists them. Empty for a refund of an amount only (a gesture).
+    lines = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return f"refund {self.amount} ({self.status})"

@@ -168,15 +168,19 @@ def refund_order(
     actor: str,
     reason: str = "",
     restock: dict[int, int] | None = None,
+    lines: dict[int, int] | None = None,
 ) -> list[Refund]:
     """Refund ``amount`` of an order's captured payments; never more than was captured.
 
     ``restock`` maps order line ids to the units that came back and return to stock, in
-    the same transaction: the refund and the stock both happen, or neither."""
+    the same transaction: the refund and the stock both happen, or neither. ``lines``
+    maps order line ids to the units this refund pays for, recorded on the refund for its
+    credit note; the units restocked when not given."""
     order = orders.lock_order(order_id)
     if amount <= 0:
         raise ComptoirError("A refund must be a positive amount.")
     returns = _checked_returns(order, restock or {})
+    refunded_lines = _checked_lines(order, restock or {} if lines is None else lines)
     payments = list(
         Payment.objects.select_for_update()
         .filter(order=order, status=PaymentStatus.SUCCEEDED)
@@ -191,7 +195,13 @@ def refund_order(
         if share <= 0:
             continue
         refund = Refund.objects.create(
-            payment=payment, amount=share, reason=reason, created_by=actor
+            payment=payment,
+            amount=share,
+            reason=reason,
+            created_by=actor,
+            # One captured payment per order (a database constraint): the lines go with
+            # the first share, the only one in practice.
+            lines=refunded_lines if not refunds else [],
         )
         refunds.append(refund)
         execute_refund.enqueue(str(refund.pk))
@@ -225,6 +235,30 @@ def _checked_returns(order: Order, restock: dict[int, int]) -> list[tuple[OrderL
         returns.append((line, quantity))
     # Variants in primary-key order, like every other stock change: no deadlock.
     return sorted(returns, key=lambda item: (item[0].variant_id, item[0].pk))
+
+
+def _checked_lines(order: Order, lines: dict[int, int]) -> list[dict[str, int]]:
+    """``lines`` as the refund records them, refused whole when a line is not the order's
+    or would be paid back for more units than were sold."""
+    if not lines:
+        return []
+    sold = dict(order.lines.filter(pk__in=list(lines)).values_list("pk", "quantity"))
+    credited: dict[int, int] = {}
+    for earlier in Refund.objects.filter(payment__order=order).exclude(status="failed"):
+        for row in earlier.lines:
+            credited[row["line"]] = credited.get(row["line"], 0) + row["quantity"]
+    checked = []
+    for line_id, quantity in sorted(lines.items()):
+        if line_id not in sold:
+            raise ComptoirError(_("Line %(line)s is not part of this order.") % {"line": line_id})
+        left = sold[line_id] - credited.get(line_id, 0)
+        if not isinstance(quantity, int) or quantity <= 0 or quantity > left:
+            raise ComptoirError(
+                _("Line %(line)s: between 1 and %(max)s unit(s) can be refunded, not %(n)s.")
+                % {"line": line_id, "max": left, "n": quantity}
+            )
+        checked.append({"line": line_id, "quantity": quantity})
+    return checked
 
 
 def _return_to_stock(

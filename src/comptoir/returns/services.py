@@ -9,7 +9,7 @@ transaction, so they happen if and only if the change is committed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -350,6 +350,8 @@ class RefundPlan:
     goods: Decimal
     shipping: Decimal
     restock: dict[int, int]
+    # Every returned line, restocked or not (a deleted product): the credit note lists them.
+    lines: dict[int, int] = field(default_factory=dict)
 
     @property
     def total(self) -> Decimal:
@@ -365,12 +367,14 @@ def refund_plan(request: ReturnRequest, order: Order) -> RefundPlan:
     goods = Decimal(0)
     all_goods = Decimal(0)
     restock: dict[int, int] = {}
+    lines: dict[int, int] = {}
     everything_back = True
     for line in order.lines.all():
         all_goods += _paid(order, line, line.quantity)
         quantity = returned.get(line.pk, 0)
         if quantity:
             goods += _paid(order, line, quantity)
+            lines[line.pk] = quantity
             if line.variant_id:
                 restock[line.pk] = quantity
         if line.kind == ProductKind.PHYSICAL and (
@@ -387,7 +391,7 @@ def refund_plan(request: ReturnRequest, order: Order) -> RefundPlan:
             if order.prices_include_tax
             else max(order.total - all_goods, Decimal(0))
         )
-    return RefundPlan(goods=goods, shipping=shipping, restock=restock)
+    return RefundPlan(goods=goods, shipping=shipping, restock=restock, lines=lines)
 
 
 def _paid(order: Order, line: OrderLine, quantity: int) -> Decimal:
@@ -433,6 +437,7 @@ def receive_return(return_id: int, *, actor: str) -> ReturnRequest:
             actor=actor,
             reason=f"return {request.key}",
             restock=plan.restock,
+            lines=plan.lines,
         )
         ReturnRefund.objects.bulk_create(
             ReturnRefund(return_request=request, payment_id=r.payment_id, refund=r) for r in refunds
