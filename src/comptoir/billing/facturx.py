@@ -107,7 +107,13 @@ def build_cii_xml(snapshot: dict[str, Any]) -> bytes:
         legal_id=seller["siren"],
         vat_number=seller["vat_number"],
     )
-    _party(agreement, "ram:BuyerTradeParty", name=buyer["name"], address=buyer["billing_address"])
+    _party(
+        agreement,
+        "ram:BuyerTradeParty",
+        name=buyer["billing_address"].get("company") or buyer["name"],
+        address=buyer["billing_address"],
+        vat_number=buyer.get("vat_number", ""),
+    )
     delivery = _el(transaction, "ram:ApplicableHeaderTradeDelivery")
     event = _el(delivery, "ram:ActualDeliverySupplyChainEvent")
     _date(event, "ram:OccurrenceDateTime", snapshot["sale_on"])

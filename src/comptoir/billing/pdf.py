@@ -153,6 +153,8 @@ def _seller(pdf: PdfDocument, seller: dict[str, str]) -> None:
 def _buyer(pdf: PdfDocument, buyer: dict[str, Any]) -> None:
     pdf.line_of(_("Billed to"), bold=True)
     pdf.address(buyer["billing_address"])
+    if buyer.get("vat_number"):
+        pdf.line_of(_("VAT number: %(number)s") % {"number": buyer["vat_number"]})
     pdf.line_of(buyer["email"])
     shipping = buyer["shipping_address"]
     if shipping.get("line1") and shipping != buyer["billing_address"]:

@@ -326,6 +326,8 @@ def _common(order: Order, identity: SellerIdentity) -> dict[str, Any]:
         "vat_exemption": VAT_FRANCHISE_MENTION if exempt else "",
         "buyer": {
             "name": billing["name"],
+            # A business buyer's intra-EU VAT number, checked at checkout (taxes.vat_numbers).
+            "vat_number": (order.billing_address or {}).get("vat_number", ""),
             "email": order.email,
             "billing_address": billing,
             "shipping_address": _address(order.shipping_address or {}),

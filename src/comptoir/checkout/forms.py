@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.checkout.rendering import RENDERER
+from comptoir.taxes.vat_numbers import clean_vat_number
 
 
 class CheckoutForm(forms.Form):
@@ -24,6 +26,13 @@ class CheckoutForm(forms.Form):
     )
     billing_same = forms.BooleanField(
         label=_("Billing address same as shipping"), required=False, initial=True
+    )
+    vat_number = forms.CharField(
+        label=_("EU VAT number (businesses, optional)"),
+        max_length=20,
+        required=False,
+        help_text=_("Printed on your invoice with the company name of the billing address."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "class": "short"}),
     )
     shipping_method = forms.ChoiceField(
         label=_("Shipping method"), choices=(), required=False, widget=forms.RadioSelect
@@ -67,6 +76,30 @@ class CheckoutForm(forms.Form):
                 if not data.get(name):
                     self.add_error(name, _("Tell us which pickup point to deliver to."))
         return data
+
+    def check_business_buyer(self, billing: forms.Form) -> bool:
+        """The VAT number, if given, checked against the billing address's country, which
+        must also name the company; errors go on the fields concerned."""
+        number = self.cleaned_data.get("vat_number", "").strip()
+        if not number:
+            return True
+        valid = True
+        try:
+            self.cleaned_data["vat_number"] = clean_vat_number(
+                number, country=billing.cleaned_data.get("country", "")
+            )
+        except ValidationError as error:
+            self.add_error("vat_number", error)
+            valid = False
+        if not billing.cleaned_data.get("company", "").strip():
+            billing.add_error("company", _("Give the company's name with its VAT number."))
+            valid = False
+        return valid
+
+    def billing_address(self, address: dict[str, str]) -> dict[str, str]:
+        """The billing address as the order keeps it: with the buyer's VAT number."""
+        number = self.cleaned_data.get("vat_number", "")
+        return {**address, "vat_number": number} if number else address
 
     def pickup_point(self) -> dict[str, str]:
         if self.cleaned_data.get("shipping_method") not in self.pickup_codes:

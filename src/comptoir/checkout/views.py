@@ -191,6 +191,10 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
     valid = form.is_valid() & shipping.is_valid()
     if valid and not form.cleaned_data["billing_same"]:
         valid = billing.is_valid()
+    if valid:
+        valid = form.check_business_buyer(
+            shipping if form.cleaned_data["billing_same"] else billing
+        )
     if page.errors or page.discount_error or page.quote is None or not valid:
         page.status = 400
         return show(request, page)
@@ -209,7 +213,9 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
     details = CheckoutDetails(
         email=form.cleaned_data["email"],
         shipping_address=address,
-        billing_address=address if form.cleaned_data["billing_same"] else billing.address(),
+        billing_address=form.billing_address(
+            address if form.cleaned_data["billing_same"] else billing.address()
+        ),
         shipping_method=form.cleaned_data["shipping_method"] or "",
         payment_method=form.cleaned_data["payment_method"],
         language=get_language() or "fr",
