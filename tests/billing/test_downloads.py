@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.test import Client
+from django.utils import translation
 
 from comptoir.billing.links import SALT, document_path
 from comptoir.billing.models import Document
@@ -29,6 +30,14 @@ def invoiced(en_shop):
     return order
 
 
+def label_in_french(msgid: str, reference: str) -> str:
+    """The order was placed in French: its page and its emails name the documents so."""
+    with translation.override("fr"):
+        label = translation.gettext(msgid) % {"reference": reference}
+    assert label != msgid % {"reference": reference}  # the French catalog is compiled
+    return label
+
+
 def test_the_order_page_links_to_the_invoice_and_the_link_serves_the_stored_pdf(invoiced):
     invoice = Document.objects.get()
 
@@ -38,14 +47,16 @@ def test_the_order_page_links_to_the_invoice_and_the_link_serves_the_stored_pdf(
     html = page.content.decode()
     links = re.findall(r'href="(/billing/[^"]+)"', html)
     assert len(links) == 1
-    assert "Invoice F000001" in html
+    assert label_in_french("Invoice %(reference)s", "F000001") in html
     response = Client().get(links[0])
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'attachment; filename="F000001.pdf"'
     body = b"".join(response.streaming_content)
     assert hashlib.sha256(body).hexdigest() == invoice.sha256
-    assert [label for label, _url in documents_for(invoiced)] == ["Invoice F000001"]
+    # Outside a request, in the active language (the request above left French active)
+    with translation.override("en"):
+        assert [label for label, _url in documents_for(invoiced)] == ["Invoice F000001"]
 
 
 def test_a_document_not_yet_drawn_is_drawn_on_first_download(en_shop):
@@ -111,8 +122,20 @@ def test_the_payment_and_refund_emails_link_to_the_documents(invoiced):
     refunded = OrderNotification.objects.get(order=invoiced, kind="refunded")
 
     for notification, labels in (
-        (confirmed, ["Invoice F000001", "Credit note AV000001"]),
-        (refunded, ["Invoice F000001", "Credit note AV000001"]),
+        (
+            confirmed,
+            [
+                label_in_french("Invoice %(reference)s", "F000001"),
+                label_in_french("Credit note %(reference)s", "AV000001"),
+            ],
+        ),
+        (
+            refunded,
+            [
+                label_in_french("Invoice %(reference)s", "F000001"),
+                label_in_french("Credit note %(reference)s", "AV000001"),
+            ],
+        ),
     ):
         message = render_message(notification)
         html = message.alternatives[0][0]
