@@ -4,23 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0001_initial'),
+        ("core", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateCounter',
+            name="RateCounter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=120)),
-                ('window_start', models.DateTimeField()),
-                ('hits', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=120)),
+                ("window_start", models.DateTimeField()),
+                ("hits", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'indexes': [models.Index(fields=['window_start'], name='core_rateco_window__24cd50_idx')],
-                'constraints': [models.UniqueConstraint(fields=('key', 'window_start'), name='rate_counter_once')],
+                "indexes": [
+                    models.Index(fields=["window_start"], name="core_rateco_window__24cd50_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("key", "window_start"), name="rate_counter_once"
+                    )
+                ],
             },
         ),
     ]

@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fraud', '0001_initial'),
+        ("fraud", "0001_initial"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='RateCounter',
+            name="RateCounter",
         ),
     ]

@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0004_order_number_taken_last'),
+        ("orders", "0004_order_number_taken_last"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='LookupAttempt',
+            name="LookupAttempt",
         ),
     ]
