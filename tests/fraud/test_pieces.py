@@ -3,24 +3,21 @@ country seam, the Stripe mapping, the rules that the flows do not reach, the adm
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.checks import run_checks
-from django.db import transaction
 from django.test import RequestFactory, override_settings
-from django.utils import timezone
 
 from comptoir.catalog.models import Variant
 from comptoir.checkout.services import place_order
-from comptoir.fraud import clients, geoip, services
+from comptoir.core import clients
+from comptoir.fraud import geoip, services
 from comptoir.fraud.models import (
     AttemptOutcome,
     Decision,
     FraudSettings,
     PaymentAttempt,
-    RateCounter,
     Screening,
 )
 from comptoir.fraud.rules import explain, frozen_params
@@ -184,23 +181,6 @@ def test_the_stripe_card_maps_to_a_payment_attempt(shop):
         attempt.three_d_secure,
         attempt.liability_shift,
     ) == (AttemptOutcome.SUCCEEDED, "fp_abc", "US", "attempt_acknowledged", True)
-
-
-def test_the_rate_counter_counts_in_one_statement_per_window(shop):
-    start = timezone.now().replace(microsecond=0)
-    with transaction.atomic():
-        counts = [services.hit_counters(["a", "b"], start) for _ in range(2)]
-        counts.append(services.hit_counters(["b"], start))
-    later = services.hit_counters(["a"], start + timedelta(minutes=10))
-
-    assert counts == [{"a": 1, "b": 1}, {"a": 2, "b": 2}, {"b": 3}]
-    assert later == {"a": 1}
-    assert sorted(RateCounter.objects.values_list("key", "hits")) == [
-        ("a", 1),
-        ("a", 2),
-        ("b", 3),
-    ]
-    assert services.purge_expired(now=start + timedelta(days=2)) == 3
 
 
 def test_the_admin_order_page_explains_the_screening(admin_client, shop):

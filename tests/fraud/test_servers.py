@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from comptoir.fraud.models import FraudSettings, RateCounter
+from comptoir.core.models import RateCounter
+from comptoir.fraud.models import FraudSettings
 from comptoir.orders.models import Order
 from tests.reliability.test_servers import Shopper, two_servers  # noqa: F401 - fixture
 from tests.selling import add_flat_shipping, make_variant, run_in_threads

@@ -14,13 +14,13 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from comptoir.checkout.services import place_order
+from comptoir.core.models import RateCounter
 from comptoir.fulfillment.models import Shipment, ShipmentEvent
 from comptoir.fulfillment.services import mark_shipped
 from comptoir.inventory.models import StockMovement
 from comptoir.orders import selfservice
 from comptoir.orders.links import order_from_token, order_status_token
 from comptoir.orders.models import (
-    LookupAttempt,
     Order,
     OrderEvent,
     SelfServiceLimit,
@@ -138,22 +138,11 @@ def test_lookups_are_limited_per_ip_and_per_session(shop, settings):
     assert "Too many attempts." in right.text
     elsewhere = lookup(Client(REMOTE_ADDR="198.51.100.2"), order.reference, order.email)
     assert elsewhere.status_code == 303
-    # Every attempt is a row (IP and session), in the database every worker shares; and
-    # no address is stored as such
-    assert LookupAttempt.objects.count() == 2 * 6
-    assert not LookupAttempt.objects.filter(key__contains="203.0.113.7").exists()
-
-
-def test_old_attempts_are_purged(shop):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    selfservice.allow_lookup(ip="203.0.113.7", session_key="abc")
-    assert selfservice.purge_lookup_attempts() == 0
-    later = timezone.now() + selfservice.LOOKUP_WINDOW + timedelta(seconds=1)
-    assert selfservice.purge_lookup_attempts(now=later) == 2
-    assert LookupAttempt.objects.count() == 0
+    # Every attempt is counted twice (IP and session), in the database every worker
+    # shares: two addresses, three sessions; and no address is stored as such
+    counters = RateCounter.objects.filter(key__startswith="lookup:")
+    assert (counters.count(), sum(counters.values_list("hits", flat=True))) == (5, 2 * 6)
+    assert not RateCounter.objects.filter(key__contains="203.0.113.7").exists()
 
 
 def test_the_storefront_footer_links_to_the_lookup(shop, client):

@@ -21,9 +21,17 @@ SECRET = "inbound-secret"
 
 
 def in_shop_language(shop, message: str) -> str:
-    """A reason written for the merchant, in the shop's language (French here)."""
+    """A sentence in the shop's language (French here)."""
     with translation.override(shop.default_language):
         return gettext(message)
+
+
+def reason_shown(item, language: str = "en") -> str:
+    """Why a ticket went to the merchant, as a merchant reading ``language`` sees it."""
+    from comptoir.inbox.texts import render
+
+    with translation.override(language):
+        return render(item.context["reason"])
 
 
 def two_customers(shop) -> tuple[Order, Order]:

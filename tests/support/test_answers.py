@@ -16,6 +16,7 @@ from tests.support.helpers import (
     PAUL,
     ask,
     in_shop_language,
+    reason_shown,
     ticket_link,
     two_customers,
 )
@@ -116,9 +117,11 @@ def test_the_right_number_with_another_email_shows_nothing_and_goes_to_the_merch
         "open",
         None,
     )
-    assert item.context["reason"] == in_shop_language(
+    assert reason_shown(item) == "No order found for this number and email."
+    assert reason_shown(item, "fr") == in_shop_language(
         shop, "No order found for this number and email."
     )
+    assert reason_shown(item, "fr") != reason_shown(item)
     run_queued_tasks()
     assert ticket_emails(smtp) == []
 
@@ -177,7 +180,7 @@ def test_no_sends_it_to_the_merchant(client, shop):
     assert ticket.status == "open"
     item = InboxItem.objects.get()
     assert (item.kind, item.status, item.order) == ("ticket", "open", jeanne)
-    assert item.context["reason"] == in_shop_language(shop, "The automatic answer did not help.")
+    assert reason_shown(item) == "The automatic answer did not help."
     # The thread shows the question and the automatic answer
     assert "Where is my order?" in item.detail
     assert "6A11111111111" in item.detail

@@ -17,7 +17,7 @@ from tests.support.helpers import (
     JEANNE,
     PAUL,
     ask,
-    in_shop_language,
+    reason_shown,
     signed_post,
     support_setup,
     two_customers,
@@ -321,9 +321,7 @@ def test_the_customer_replies_from_the_ticket_page(client, shop):
     assert list(ticket.messages.values_list("direction", "body")[2:]) == [
         ("in", "And the second parcel?")
     ]
-    assert InboxItem.objects.get(kind="ticket").context["reason"] == in_shop_language(
-        shop, "The customer replied."
-    )
+    assert reason_shown(InboxItem.objects.get(kind="ticket")) == "The customer replied."
 
 
 def test_the_inbox_shows_the_question_with_a_link_to_its_conversation(admin_client, client, shop):

@@ -30,11 +30,11 @@ from comptoir.checkout.services import (
     place_order,
     quote_cart,
 )
+from comptoir.core import clients
 from comptoir.core.exceptions import ComptoirError
 from comptoir.customers.addresses import all_countries, delivery_countries
 from comptoir.customers.forms import AddressFields
 from comptoir.discounts.services import DiscountRefused
-from comptoir.fraud import clients
 from comptoir.fraud import services as fraud
 from comptoir.fraud.views import refused as payment_step_refused
 from comptoir.inventory.exceptions import OutOfStock

@@ -320,6 +320,10 @@ COMPTOIR_FRAUD_IP_COUNTRY_RESOLVER = env_str(
 )
 # The default resolver's MaxMind-style database (GeoLite2-Country.mmdb); empty: unknown.
 COMPTOIR_FRAUD_GEOIP_DATABASE = env_str("COMPTOIR_FRAUD_GEOIP_DATABASE", "")
+# "Where is my order?" attempts per address and per session in 15 minutes, and messages
+# from one address to the contact form in 10 minutes (core.ratelimit).
+COMPTOIR_LOOKUP_LIMIT = env_int("COMPTOIR_LOOKUP_LIMIT", 10)
+COMPTOIR_SUPPORT_RATE_LIMIT = env_int("COMPTOIR_SUPPORT_RATE_LIMIT", 5)
 
 # Signs the sandbox PSP's webhooks; derived from SECRET_KEY when empty.
 COMPTOIR_SANDBOX_WEBHOOK_SECRET = env_str("COMPTOIR_SANDBOX_WEBHOOK_SECRET", "")

@@ -24,3 +24,22 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.period}"
+
+
+class RateCounter(models.Model):
+    """Hits per key and fixed time window (core/ratelimit.py), shared by every server
+    process: the configured cache may be per process (locmem), and a limit each process
+    counts on its own is no limit."""
+
+    key = models.CharField(max_length=120)
+    window_start = models.DateTimeField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_once"),
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.window_start}: {self.hits}"

@@ -51,7 +51,7 @@ JOBS = [
     # Looks every quarter of an hour; each shop's digest goes out once a day, after
     # COMPTOIR_DIGEST_HOUR in the shop's time zone (inbox.digest).
     Job("inbox.daily_digest", timedelta(minutes=15), "comptoir.inbox.tasks.send_due_digests"),
-    Job("fraud.purge_counters", timedelta(hours=1), "comptoir.fraud.tasks.purge_expired"),
+    Job("core.purge_rate_counters", timedelta(hours=1), "comptoir.core.tasks.purge_rate_counters"),
     Job("tasks.requeue_lost", timedelta(minutes=5), "comptoir.core.tasks.requeue_lost_tasks"),
     # Regenerates only the shops whose catalog changed since their last feed.
     Job("seo.refresh_feeds", timedelta(minutes=15), "comptoir.seo.tasks.refresh_feeds"),
@@ -74,11 +74,6 @@ JOBS = [
         "fulfillment.deliver_overdue",
         timedelta(hours=1),
         "comptoir.fulfillment.tasks.deliver_overdue",
-    ),
-    Job(
-        "orders.purge_lookup_attempts",
-        timedelta(minutes=15),
-        "comptoir.orders.tasks.purge_lookup_attempts",
     ),
     Job(
         "support.read_mailboxes",

@@ -19,3 +19,10 @@ def requeue_lost_tasks() -> int:
     from comptoir.core.retry import requeue_lost_tasks as requeue
 
     return requeue()
+
+
+@task()
+def purge_rate_counters() -> int:
+    from comptoir.core.ratelimit import purge_expired
+
+    return purge_expired()

@@ -195,24 +195,6 @@ class Block(models.Model):
         return f"{self.level} {self.scope} {self.value}"
 
 
-class RateCounter(models.Model):
-    """Hits on the payment step per key and fixed window, shared by every server process
-    (the configured cache may be per process: locmem)."""
-
-    key = models.CharField(max_length=120)
-    window_start = models.DateTimeField()
-    hits = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="fraud_rate_once"),
-        ]
-        indexes = [models.Index(fields=["window_start"])]
-
-    def __str__(self) -> str:
-        return f"{self.key} {self.window_start}: {self.hits}"
-
-
 class Decision(models.TextChoices):
     """What the screening of a paid order decided, and what became of a held order.
 

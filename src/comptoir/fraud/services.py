@@ -15,13 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
+from comptoir.core import clients, ratelimit
 from comptoir.core.exceptions import ComptoirError
-from comptoir.fraud import clients, geoip, rules
+from comptoir.fraud import geoip, rules
 from comptoir.fraud.models import (
     DECISION_TRANSITIONS,
     AttemptOutcome,
@@ -32,7 +33,6 @@ from comptoir.fraud.models import (
     FraudSettings,
     OrderSignals,
     PaymentAttempt,
-    RateCounter,
     Screening,
 )
 from comptoir.orders.models import Order
@@ -232,15 +232,14 @@ def check_payment_step(request: Any, *, now: datetime | None = None) -> Refusal 
         return Refusal(message, wait)
     config = shop_settings(shop)
     window = timedelta(minutes=max(config.payment_step_minutes, 1))
-    start = _window_start(now, window)
     limits = {}
     if ip:
         limits[f"pay:{shop.pk}:ip:{ip}"] = config.payment_steps_per_ip
     if session:
         limits[f"pay:{shop.pk}:session:{session}"] = config.payment_steps_per_session
-    hits = hit_counters(list(limits), start)
+    hits = ratelimit.hit(list(limits), window=window, now=now)
     if any(hits[key] > limit for key, limit in limits.items()):
-        wait = _seconds(start + window - now)
+        wait = _seconds(ratelimit.window_end(now, window) - now)
         minutes = math.ceil(wait / 60)
         message = ngettext(
             "Too many payment attempts. Please wait %(minutes)s minute before trying again.",
@@ -253,43 +252,6 @@ def check_payment_step(request: Any, *, now: datetime | None = None) -> Refusal 
 
 def _seconds(delta: timedelta) -> int:
     return max(1, math.ceil(delta.total_seconds()))
-
-
-def _window_start(now: datetime, window: timedelta) -> datetime:
-    epoch = datetime(2000, 1, 1, tzinfo=now.tzinfo)
-    return epoch + ((now - epoch) // window) * window
-
-
-def hit_counters(keys: list[str], window_start: datetime) -> dict[str, int]:
-    """Add one hit to each key's window and say how many each has now, in one statement
-    that is atomic on PostgreSQL and SQLite alike (INSERT ... ON CONFLICT ... RETURNING)."""
-    if not keys:
-        return {}
-    keys = [key[:120] for key in keys]
-    q = connection.ops.quote_name
-    table, key_, start_, hits = (
-        q(RateCounter._meta.db_table),
-        q("key"),
-        q("window_start"),
-        q("hits"),
-    )
-    start = connection.ops.adapt_datetimefield_value(window_start)
-    rows = ", ".join(["(%s, %s, 1)"] * len(keys))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({key_}, {start_}, {hits}) VALUES {rows} "  # noqa: S608
-            f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
-            f"RETURNING {key_}, {hits}",
-            [value for key in keys for value in (key, start)],
-        )
-        return {str(key): int(count) for key, count in cursor.fetchall()}
-
-
-def purge_expired(*, now: datetime | None = None) -> int:
-    """Forget counters of windows long gone. Run periodically; blocks stay as history."""
-    now = now or timezone.now()
-    deleted, _ = RateCounter.objects.filter(window_start__lt=now - timedelta(days=1)).delete()
-    return deleted
 
 
 # -- screening ---------------------------------------------------------------------------

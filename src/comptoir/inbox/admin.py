@@ -19,6 +19,7 @@ from comptoir.core.exceptions import ComptoirError
 from comptoir.inbox.actions import actions_for
 from comptoir.inbox.models import InboxItem, ItemKind, ItemStatus
 from comptoir.inbox.services import HANDLED, act_on_item, open_counts
+from comptoir.inbox.texts import render
 from comptoir.shops.models import Shop
 
 # What the context keys producers write mean, for the merchant.
@@ -46,6 +47,8 @@ def context_rows(item: InboxItem) -> list[tuple[str, Any]]:
         if key.endswith("_url"):
             continue  # a link, shown as a button rather than a row
         label = CONTEXT_LABELS.get(key) or key.replace("_", " ").capitalize()
+        if isinstance(value, dict) and "msgid" in value:
+            value = render(value)  # a sentence kept untranslated: the reader's language
         rows.append((str(label), value))
     return rows
 

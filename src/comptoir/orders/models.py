@@ -209,18 +209,3 @@ class SelfServiceRules(models.Model):
 
     def __str__(self) -> str:
         return str(self.shop)
-
-
-class LookupAttempt(models.Model):
-    """One "where is my order?" attempt, kept a short while to limit guessing. In the
-    database rather than the cache: the default cache is per process (locmem), and a limit
-    each worker counts on its own is no limit. Keys are hashed: no IP address is stored."""
-
-    key = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["key", "created_at"], name="lookup_attempt_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.key[:8]} {self.created_at}"

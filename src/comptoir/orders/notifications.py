@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_tasks import task
 
+from comptoir.core.mail import send_once
 from comptoir.core.retry import Backoff, retrying
 from comptoir.orders.models import Order, OrderNotification
 
@@ -177,27 +178,11 @@ def waiting_attempts() -> list[int]:
 
 
 def deliver(notification_id: int) -> bool:
-    with transaction.atomic():
-        notification = (
-            OrderNotification.objects.select_for_update()
-            .select_related("order", "order__shop")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if notification is None or notification.sent_at is not None:
-            return False
-        notification.attempts += 1
-        notification.save(update_fields=["attempts"])
-    message = render_message(notification)
-    try:
-        message.send()
-    except Exception as error:
-        OrderNotification.objects.filter(pk=notification_id).update(last_error=str(error)[:2000])
-        raise  # the task fails; core.retry enqueues the next attempt
-    OrderNotification.objects.filter(pk=notification_id).update(
-        sent_at=timezone.now(), last_error=""
+    return send_once(
+        OrderNotification.objects.select_related("order", "order__shop"),
+        notification_id,
+        render_message,
     )
-    return True
 
 
 def render_message(notification: OrderNotification) -> EmailMultiAlternatives:

@@ -17,12 +17,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import ProductKind
+from comptoir.core import ratelimit
 from comptoir.core.exceptions import ComptoirError
 from comptoir.customers.addresses import country_name
 from comptoir.fulfillment import carriers
@@ -31,7 +32,6 @@ from comptoir.fulfillment.states import ShipmentStatus
 from comptoir.orders import notifications
 from comptoir.orders import services as orders
 from comptoir.orders.models import (
-    LookupAttempt,
     Order,
     SelfServiceLimit,
     SelfServiceRules,
@@ -57,32 +57,19 @@ def lookup_limit() -> int:
     return int(getattr(settings, "COMPTOIR_LOOKUP_LIMIT", DEFAULT_LOOKUP_LIMIT))
 
 
-def allow_lookup(*, ip: str, session_key: str) -> bool:
+def allow_lookup(*, ip: str, session_key: str, now: datetime | None = None) -> bool:
     """Count this attempt against the client's IP and session; False once either went
-    past the limit in the window. The attempt is written before counting, so two requests
-    at once both see each other (at worst one refused too many, never one too few)."""
+    past the limit in the window. Counted before deciding, in one atomic statement, so
+    two requests at once both see each other. Keys are hashed: no IP address is stored."""
     keys = [
-        salted_hmac("comptoir.lookup", key, algorithm="sha256").hexdigest()
+        "lookup:" + salted_hmac("comptoir.lookup", key, algorithm="sha256").hexdigest()
         for key in (f"ip:{ip}" if ip else "", f"session:{session_key}" if session_key else "")
         if key
     ]
     if not keys:
         return False
-    LookupAttempt.objects.bulk_create([LookupAttempt(key=key) for key in keys])
-    since = timezone.now() - LOOKUP_WINDOW
-    counts = (
-        LookupAttempt.objects.filter(key__in=keys, created_at__gte=since)
-        .values("key")
-        .annotate(n=Count("pk"))
-    )
-    return all(row["n"] <= lookup_limit() for row in counts)
-
-
-def purge_lookup_attempts(*, now: datetime | None = None) -> int:
-    """Forget attempts older than the window. Periodic."""
-    since = (now or timezone.now()) - LOOKUP_WINDOW
-    deleted, _rows = LookupAttempt.objects.filter(created_at__lt=since).delete()
-    return deleted
+    hits = ratelimit.hit(keys, window=LOOKUP_WINDOW, now=now)
+    return all(n <= lookup_limit() for n in hits.values())
 
 
 def parse_number(value: str) -> int:

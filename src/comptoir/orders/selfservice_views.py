@@ -14,6 +14,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from comptoir.core import clients
 from comptoir.customers.addresses import country_name
 from comptoir.customers.forms import AddressFields
 from comptoir.orders import selfservice
@@ -57,7 +58,7 @@ def lookup(request: HttpRequest) -> HttpResponse:
     if not request.session.session_key:
         request.session.save()
     allowed = selfservice.allow_lookup(
-        ip=request.META.get("REMOTE_ADDR", ""), session_key=request.session.session_key or ""
+        ip=clients.client_ip(request) or "", session_key=request.session.session_key or ""
     )
     if not allowed:
         return _page(

@@ -13,10 +13,3 @@ def expire_unpaid() -> int:
 @task()
 def remind_manual_payments() -> int:
     return reminders.remind_and_cancel_manual_payments()
-
-
-@task()
-def purge_lookup_attempts() -> int:
-    from comptoir.orders import selfservice
-
-    return selfservice.purge_lookup_attempts()

@@ -17,12 +17,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from comptoir.core.mail import send_once
 from comptoir.core.retry import Backoff, retrying
 from comptoir.shops.models import Shop
 from comptoir.support.models import SupportSettings, Ticket, TicketMessage
@@ -133,25 +133,9 @@ def render_email(message: TicketMessage) -> EmailMessage:
 
 def deliver(message_pk: int) -> bool:
     """Send one outgoing message unless it was sent already. True if sent now."""
-    with transaction.atomic():
-        message = (
-            TicketMessage.objects.select_for_update(of=("self",))
-            .select_related("ticket", "ticket__shop")
-            .filter(pk=message_pk)
-            .first()
-        )
-        if message is None or message.sent_at is not None:
-            return False
-        message.attempts += 1
-        message.save(update_fields=["attempts"])
-    email = render_email(message)
-    try:
-        email.send()
-    except Exception as error:
-        TicketMessage.objects.filter(pk=message_pk).update(last_error=str(error)[:2000])
-        raise
-    TicketMessage.objects.filter(pk=message_pk).update(sent_at=timezone.now(), last_error="")
-    return True
+    return send_once(
+        TicketMessage.objects.select_related("ticket", "ticket__shop"), message_pk, render_email
+    )
 
 
 def give_up_sending(message_pk: int, *, error: BaseException, attempts: int) -> None:

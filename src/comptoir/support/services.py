@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from comptoir.core.exceptions import ComptoirError
 from comptoir.inbox.models import ItemKind
 from comptoir.inbox.services import close_item, open_item
+from comptoir.inbox.texts import freeze
 from comptoir.orders.links import order_status_url
 from comptoir.orders.models import Order
 from comptoir.promise.services import shop_time_zone
@@ -130,13 +131,14 @@ def thread_text(ticket: Ticket, *, limit: int = 6) -> str:
 
 def send_to_merchant(ticket: Ticket, *, reason: str) -> None:
     """The merchant owes an answer: the ticket's inbox item shows the thread, and the
-    first-response promise starts (unless it is already running)."""
+    first-response promise starts (unless it is already running). ``reason`` is a msgid
+    (``gettext_noop``): the inbox shows it in the reader's language."""
     now = timezone.now()
     if ticket.awaiting_merchant_since is None:
         ticket.awaiting_merchant_since = now
         ticket.reply_due_at = reply_due(ticket.shop, now)
         ticket.save(update_fields=["awaiting_merchant_since", "reply_due_at", "updated_at"])
-    record_event(ticket, "sent_to_merchant", actor=SYSTEM, note=reason)
+    record_event(ticket, "sent_to_merchant", actor=SYSTEM, note=_(reason))
     open_item(
         ticket.shop,
         kind=ItemKind.TICKET,
@@ -146,7 +148,7 @@ def send_to_merchant(ticket: Ticket, *, reason: str) -> None:
         detail=thread_text(ticket),
         context={
             "customer": ticket.email,
-            "reason": reason,
+            "reason": freeze(reason),
             "intent": ticket.intent_rule or "-",
             "reply_due": timezone.localtime(ticket.reply_due_at).strftime("%Y-%m-%d %H:%M")
             if ticket.reply_due_at
@@ -216,9 +218,11 @@ def open_ticket(
             )
         with translation.override(shop.default_language):  # the merchant reads the reason
             if recognised is None:
-                send_to_merchant(ticket, reason=_("No common question recognised."))
+                send_to_merchant(ticket, reason=gettext_noop("No common question recognised."))
             elif order is None:
-                send_to_merchant(ticket, reason=_("No order found for this number and email."))
+                send_to_merchant(
+                    ticket, reason=gettext_noop("No order found for this number and email.")
+                )
         if recognised is not None and order is not None:
             answer_automatically(ticket)
     return ticket
@@ -257,7 +261,7 @@ def record_feedback(ticket_id: int, *, helped: bool) -> Ticket:
         else:
             transition(ticket, TicketStatus.OPEN, actor=ticket.email, kind="not_helped", note="no")
             with translation.override(ticket.shop.default_language):
-                send_to_merchant(ticket, reason=_("The automatic answer did not help."))
+                send_to_merchant(ticket, reason=gettext_noop("The automatic answer did not help."))
     return ticket
 
 
@@ -287,7 +291,7 @@ def add_customer_reply(
         kind = "reopened" if ticket.status == TicketStatus.CLOSED else "customer_replied"
         transition(ticket, TicketStatus.OPEN, actor=message.author, kind=kind)
     with translation.override(ticket.shop.default_language):
-        send_to_merchant(ticket, reason=_("The customer replied."))
+        send_to_merchant(ticket, reason=gettext_noop("The customer replied."))
     return message
 
 

@@ -4,11 +4,11 @@ Thin: parse, call support.services / support.inbound."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from comptoir.core import clients, ratelimit
 from comptoir.core.exceptions import ComptoirError
 from comptoir.orders.links import order_from_token
 from comptoir.shops.models import Shop
@@ -56,18 +57,12 @@ def _nav(request: HttpRequest) -> Any:
 
 def rate_limited(request: HttpRequest, scope: str) -> bool:
     """Counts this request; True once an address has sent more than the limit (default 5
-    messages in 10 minutes) to one shop. Counted in the cache: shared by every server."""
+    messages in 10 minutes) to one shop, counted by every server alike (core.ratelimit)."""
     limit = getattr(settings, "COMPTOIR_SUPPORT_RATE_LIMIT", 5)
-    window = getattr(settings, "COMPTOIR_SUPPORT_RATE_WINDOW", 600)
-    ip = request.META.get("REMOTE_ADDR") or "?"
-    key = f"support:rate:{scope}:{request.shop.pk}:{ip}"  # type: ignore[attr-defined]
-    cache.add(key, 0, window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        count = 1
-    return count > limit
+    window = timedelta(seconds=getattr(settings, "COMPTOIR_SUPPORT_RATE_WINDOW", 600))
+    ip = clients.client_ip(request) or "?"
+    key = f"support:{scope}:{request.shop.pk}:{ip}"  # type: ignore[attr-defined]
+    return ratelimit.hit([key], window=window)[key[:120]] > limit
 
 
 def ticket_path(ticket: Ticket) -> str:

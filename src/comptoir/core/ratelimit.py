@@ -1,0 +1,57 @@
+"""Rate limits shared by every server process: hits counted per key in fixed windows, in
+the database (the configured cache may be per process).
+
+The payment step (fraud), "where is my order?" (orders) and the contact form (support)
+count here. A key names what is limited and who: ``"pay:3:ip:203.0.113.7"``; callers hash
+what they would rather not store (session keys).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from comptoir.core.models import RateCounter
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+#: Counters older than this are purged (the longest window in use is well under it).
+KEEP = timedelta(days=1)
+
+
+def window_start(now: datetime, window: timedelta) -> datetime:
+    return EPOCH + ((now - EPOCH) // window) * window
+
+
+def window_end(now: datetime, window: timedelta) -> datetime:
+    return window_start(now, window) + window
+
+
+def hit(keys: list[str], *, window: timedelta, now: datetime | None = None) -> dict[str, int]:
+    """Add one hit to each key's current window and say how many each has now, in one
+    statement, atomic on PostgreSQL and SQLite alike (INSERT ... ON CONFLICT ... RETURNING)."""
+    keys = [key[:120] for key in keys if key]
+    if not keys:
+        return {}
+    start = connection.ops.adapt_datetimefield_value(window_start(now or timezone.now(), window))
+    q = connection.ops.quote_name
+    table = q(RateCounter._meta.db_table)
+    key_, start_, hits = q("key"), q("window_start"), q("hits")
+    rows = ", ".join(["(%s, %s, 1)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_}, {start_}, {hits}) VALUES {rows} "  # noqa: S608
+            f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
+            f"RETURNING {key_}, {hits}",
+            [value for key in keys for value in (key, start)],
+        )
+        return {str(key): int(count) for key, count in cursor.fetchall()}
+
+
+def purge_expired(*, now: datetime | None = None) -> int:
+    """Forget the counters of windows long gone. Periodic."""
+    deleted, _rows = RateCounter.objects.filter(
+        window_start__lt=(now or timezone.now()) - KEEP
+    ).delete()
+    return deleted
