@@ -7,9 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from comptoir.billing.models import Document
-from comptoir.orders.models import Order
+from comptoir.orders.links import order_status_path
+from comptoir.orders.models import Order, OrderNotification
+from comptoir.orders.notifications import render_message
 from tests.billing.helpers import complete_identity, pay, pdf_text, placed_order
 from tests.checkout.test_views import ADD, CHECKOUT, form_data, pay_with_card
 from tests.selling import add_flat_shipping, make_variant
@@ -107,6 +110,15 @@ def test_the_checkout_page_of_a_franchise_shop_shows_the_mention_and_no_vat(shop
     order = Order.objects.get()
     assert (order.status, order.total, order.total_vat) == ("paid", Decimal("29.70"), 0)
     assert Document.objects.get(order=order).snapshot["vat_exempt"] is True
+    # And the order page and the payment email say it instead of a VAT amount
+    status = client.get(order_status_path(order)).content.decode()
+    assert MENTION in status
+    for language in ("fr", "en"):
+        with translation.override(language):
+            assert translation.gettext("Total excluding VAT") not in status
+    email = render_message(OrderNotification.objects.get(order=order, kind="payment_confirmed"))
+    assert MENTION in email.body and MENTION in email.alternatives[0][0]
+    assert "of which VAT" not in email.body
 
 
 def test_the_checkout_page_of_a_normal_shop_shows_the_vat(shop):
