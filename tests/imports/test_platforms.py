@@ -131,6 +131,21 @@ def test_prestashop_products_then_combinations(client, shop):
     follow_every_redirect(client, shop)
 
 
+def test_a_shop_under_the_vat_franchise_keeps_prestashop_prices_as_they_are(shop):
+    from comptoir.billing.models import SellerIdentity
+
+    # Given a shop that charges no VAT (art. 293 B du CGI)
+    SellerIdentity.objects.filter(shop=shop).update(vat_exempt=True)
+    shop.refresh_from_db()
+
+    # When it imports PrestaShop's prices, which exclude VAT
+    report = run(shop, sample("prestashop/products_import.csv").read_bytes(), "prestashop")
+
+    # Then the price without VAT is the price paid: nothing added
+    assert (report.products_created, report.error_count) == (7, 0)
+    assert Variant.objects.get(sku="RP-demo_1").price == Decimal("100.00")
+
+
 def test_prestashop_combinations_for_an_unknown_product_are_reported(shop):
     header = ["Product ID*", "Attribute (Name:Type:Position)*", "Value (Value:Position)*",
               "Reference", "Impact on price"]  # fmt: skip

@@ -107,8 +107,11 @@ class ImportReport:
 
 
 def _vat_rate(shop: Shop) -> Decimal:
-    """PrestaShop exports prices without VAT; a shop that enters prices with VAT needs it."""
-    if not shop.prices_include_tax:
+    """PrestaShop exports prices without VAT; a shop that enters prices with VAT needs it,
+    unless it sells under the VAT franchise: then the price without VAT is the price paid."""
+    from comptoir.billing.selectors import under_vat_franchise
+
+    if not shop.prices_include_tax or under_vat_franchise(shop):
         return Decimal(0)
     from comptoir.taxes.rates import EU_RATES
 
