@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache, cached_property
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import IntegerField, Q, Subquery
 from django.utils.translation import gettext, gettext_noop
 
 from comptoir.fraud.models import (
@@ -131,25 +131,63 @@ class Facts:
 
     @cached_property
     def attempt_counts(self) -> dict[str, int]:
-        """The card attempts the velocity and decline rules count, in one query:
-        ``tries_<what>`` in the velocity window, ``declines_<scope>`` in the declines
-        window, ``card_orders``: other orders this card paid."""
+        """Every count the rules read, in one statement (one scalar subquery each, each on
+        its own index): ``orders_<what>``, other orders placed in the velocity window by
+        this email, IP address or session; ``tries_<what>``, card attempts in that window;
+        ``declines_<scope>``, declines in the declines window; ``card_orders``, other
+        orders this card paid; ``blocked``, whether a block stands on any identity (the
+        blocks are read only then); ``paid_before`` when the order is of high value."""
         order = self.order
         decline_since = self.now - timedelta(minutes=self.settings.decline_minutes)
         recent = Q(created_at__gte=self.velocity_since)
         declined = Q(created_at__gte=decline_since, outcome=AttemptOutcome.DECLINED)
-        wanted = {"tries_email": Count("pk", filter=recent & Q(email=order.email))}
-        for scope, value in self.identities().items():
+        attempts = PaymentAttempt.objects.filter(shop_id=order.shop_id)
+        wanted = {
+            "orders_email": _count(
+                Order.objects.filter(recent, shop_id=order.shop_id, email=order.email).exclude(
+                    pk=order.pk
+                )
+            ),
+            "tries_email": _count(attempts.filter(recent, email=order.email)),
+        }
+        placed = OrderSignals.objects.filter(recent, shop_id=order.shop_id).exclude(order=order)
+        signals = self.signals
+        if signals and signals.ip:
+            wanted["orders_ip"] = _count(placed.filter(ip=signals.ip))
+        if signals and signals.session_hash:
+            wanted["orders_session"] = _count(placed.filter(session_hash=signals.session_hash))
+        identities = self.identities()
+        for scope, value in identities.items():
             same = Q(**{COLUMNS[scope]: value})
-            wanted[f"tries_{scope}"] = Count("pk", filter=recent & same)
-            wanted[f"declines_{scope}"] = Count("pk", filter=declined & same)
-        if BlockScope.CARD in self.identities():
-            paid = Q(card_fingerprint=self.identities()[BlockScope.CARD])
-            paid &= Q(outcome=AttemptOutcome.SUCCEEDED) & ~Q(order=order)
-            wanted["card_orders"] = Count("order", distinct=True, filter=recent & paid)
-        return PaymentAttempt.objects.filter(
-            shop_id=order.shop_id, created_at__gte=min(self.velocity_since, decline_since)
-        ).aggregate(**wanted)
+            wanted[f"tries_{scope}"] = _count(attempts.filter(recent & same))
+            wanted[f"declines_{scope}"] = _count(attempts.filter(declined & same))
+        if BlockScope.CARD in identities:
+            paid = attempts.filter(
+                recent,
+                card_fingerprint=identities[BlockScope.CARD],
+                outcome=AttemptOutcome.SUCCEEDED,
+            ).exclude(order=order)
+            wanted["card_orders"] = _count(paid.values("order_id").distinct())
+        if identities:
+            blocked = Q()
+            for scope, value in identities.items():
+                blocked |= Q(scope=scope, value=value)
+            wanted["blocked"] = _count(
+                Block.objects.filter(
+                    blocked, shop_id=order.shop_id, level=BlockLevel.BLOCK, until__gt=self.now
+                )
+            )
+        if order.total >= self.settings.high_value_amount:
+            earlier = Q(email=order.email)
+            if order.customer_id:
+                earlier |= Q(customer_id=order.customer_id)
+            wanted["paid_before"] = _count(
+                Order.objects.filter(earlier, shop_id=order.shop_id, paid_at__isnull=False)
+                .exclude(pk=order.pk)
+                .values("pk")[:1]
+            )
+        row = Order.objects.filter(pk=order.pk).values(**wanted).get()
+        return {key: int(value or 0) for key, value in row.items()}
 
     def identities(self) -> dict[str, str]:
         """scope -> value of this order's IP, session and card, where known."""
@@ -190,25 +228,24 @@ ATTEMPT_VELOCITY = {
 }
 
 
-def _counts(queryset: Any, filters: dict[str, Q]) -> dict[str, int]:
-    """Several filtered counts of one table in one query."""
-    wanted = {key: Count("pk", filter=q) for key, q in filters.items()}
-    return queryset.aggregate(**wanted) if wanted else {}
+class _Count(Subquery):
+    """``(SELECT COUNT(*) FROM (<query>))``: a count as one column of another statement."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
+def _count(queryset: Any) -> _Count:
+    return _Count(queryset.values("pk") if not queryset.query.values_select else queryset)
 
 
 def velocity(facts: Facts) -> list[Reason]:
-    order, since, shop = facts.order, facts.velocity_since, facts.order.shop_id
-    signals = facts.signals
-    others = Order.objects.filter(shop_id=shop, email=order.email, created_at__gte=since)
-    orders = {"email": others.exclude(pk=order.pk).count() + 1}
-    placed = {}
-    if signals and signals.ip:
-        placed["ip"] = Q(ip=signals.ip)
-    if signals and signals.session_hash:
-        placed["session"] = Q(session_hash=signals.session_hash)
-    recent = OrderSignals.objects.filter(shop_id=shop, created_at__gte=since).exclude(order=order)
-    orders |= {key: count + 1 for key, count in _counts(recent, placed).items()}
     counts = facts.attempt_counts
+    orders = {
+        what: counts[f"orders_{what}"] + 1
+        for what in ("email", "ip", "session")
+        if f"orders_{what}" in counts
+    }
     if "card_orders" in counts:
         orders["card"] = counts["card_orders"] + 1
     tries = {
@@ -250,10 +287,11 @@ def declines(facts: Facts) -> list[Reason]:
     blocked = Q()
     for scope, value in identities.items():
         blocked |= Q(scope=scope, value=value)
-    for block in Block.objects.filter(
-        blocked, shop_id=facts.order.shop_id, level=BlockLevel.BLOCK, until__gt=facts.now
-    ).order_by("scope"):
-        reasons.append(facts.reason("blocked", BLOCKED[block.scope], declines=block.declines))
+    if facts.attempt_counts["blocked"]:
+        for block in Block.objects.filter(
+            blocked, shop_id=facts.order.shop_id, level=BlockLevel.BLOCK, until__gt=facts.now
+        ).order_by("scope"):
+            reasons.append(facts.reason("blocked", BLOCKED[block.scope], declines=block.declines))
     if reasons:
         return reasons
     worst = max(facts.attempt_counts[f"declines_{scope}"] for scope in identities)
@@ -331,15 +369,7 @@ def first_high_value(facts: Facts) -> list[Reason]:
     order = facts.order
     if order.total < facts.settings.high_value_amount:
         return []
-    earlier = Q(email=order.email)
-    if order.customer_id:
-        earlier |= Q(customer_id=order.customer_id)
-    paid_before = (
-        Order.objects.filter(earlier, shop_id=order.shop_id, paid_at__isnull=False)
-        .exclude(pk=order.pk)
-        .exists()
-    )
-    if paid_before:
+    if facts.attempt_counts["paid_before"]:
         return []
     return [
         facts.reason(
