@@ -32,8 +32,13 @@ def resolve_shop(request: HttpRequest) -> Shop | None:
     if hasattr(request, "shop"):
         return request.shop  # type: ignore[attr-defined,no-any-return]
     host = request.get_host().rsplit(":", 1)[0].lower() if _has_host(request) else ""
-    # The dispatch rules come along: every product page and basket shows the promise.
-    shops = Shop.objects.select_related("dispatch_rules")
+    # The dispatch rules come along: every product page and basket shows the promise. So
+    # do the settings rows (one per shop, or none) that placing an order and the order
+    # page read: fraud thresholds, legal identity, self-service rules. Joined, they are
+    # never stale, which a cache shared by no other server process could not promise.
+    shops = Shop.objects.select_related(
+        "dispatch_rules", "fraud_settings", "seller_identity", "selfservice_rules"
+    )
     candidates = (
         list(shops.filter(Q(domain=host) | Q(is_default=True)).order_by("is_default")[:2])
         if host
