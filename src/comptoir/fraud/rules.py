@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from functools import cache, cached_property
 from typing import Any
 
-from django.db.models import IntegerField, Q, Subquery
+from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop
 
 from comptoir.fraud.models import (
@@ -136,58 +137,52 @@ class Facts:
         this email, IP address or session; ``tries_<what>``, card attempts in that window;
         ``declines_<scope>``, declines in the declines window; ``card_orders``, other
         orders this card paid; ``blocked``, whether a block stands on any identity (the
-        blocks are read only then); ``paid_before`` when the order is of high value."""
+        blocks are read only then); ``paid_before`` when the order is of high value.
+
+        Written as SQL: the ORM took some 6 ms of CPU to build these dozen subqueries,
+        for a statement the database answers in a tenth of a millisecond."""
         order = self.order
-        decline_since = self.now - timedelta(minutes=self.settings.decline_minutes)
-        recent = Q(created_at__gte=self.velocity_since)
-        declined = Q(created_at__gte=decline_since, outcome=AttemptOutcome.DECLINED)
-        attempts = PaymentAttempt.objects.filter(shop_id=order.shop_id)
-        wanted = {
-            "orders_email": _count(
-                Order.objects.filter(recent, shop_id=order.shop_id, email=order.email).exclude(
-                    pk=order.pk
-                )
-            ),
-            "tries_email": _count(attempts.filter(recent, email=order.email)),
-        }
-        placed = OrderSignals.objects.filter(recent, shop_id=order.shop_id).exclude(order=order)
+        counts = _Counts(order.shop_id, order.pk)
+        recent = self.velocity_since
+        declined = self.now - timedelta(minutes=self.settings.decline_minutes)
+        counts.add("orders_email", Order, recent, email=order.email, exclude_order="id")
+        counts.add("tries_email", PaymentAttempt, recent, email=order.email)
         signals = self.signals
         if signals and signals.ip:
-            wanted["orders_ip"] = _count(placed.filter(ip=signals.ip))
+            counts.add("orders_ip", OrderSignals, recent, ip=signals.ip, exclude_order="order_id")
         if signals and signals.session_hash:
-            wanted["orders_session"] = _count(placed.filter(session_hash=signals.session_hash))
+            counts.add(
+                "orders_session",
+                OrderSignals,
+                recent,
+                session_hash=signals.session_hash,
+                exclude_order="order_id",
+            )
         identities = self.identities()
         for scope, value in identities.items():
-            same = Q(**{COLUMNS[scope]: value})
-            wanted[f"tries_{scope}"] = _count(attempts.filter(recent & same))
-            wanted[f"declines_{scope}"] = _count(attempts.filter(declined & same))
+            counts.add(f"tries_{scope}", PaymentAttempt, recent, **{COLUMNS[scope]: value})
+            counts.add(
+                f"declines_{scope}",
+                PaymentAttempt,
+                declined,
+                outcome=AttemptOutcome.DECLINED,
+                **{COLUMNS[scope]: value},
+            )
         if BlockScope.CARD in identities:
-            paid = attempts.filter(
+            counts.add(
+                "card_orders",
+                PaymentAttempt,
                 recent,
                 card_fingerprint=identities[BlockScope.CARD],
                 outcome=AttemptOutcome.SUCCEEDED,
-            ).exclude(order=order)
-            wanted["card_orders"] = _count(paid.values("order_id").distinct())
+                exclude_order="order_id",
+                distinct="order_id",
+            )
         if identities:
-            blocked = Q()
-            for scope, value in identities.items():
-                blocked |= Q(scope=scope, value=value)
-            wanted["blocked"] = _count(
-                Block.objects.filter(
-                    blocked, shop_id=order.shop_id, level=BlockLevel.BLOCK, until__gt=self.now
-                )
-            )
+            counts.add_blocked(identities, self.now)
         if order.total >= self.settings.high_value_amount:
-            earlier = Q(email=order.email)
-            if order.customer_id:
-                earlier |= Q(customer_id=order.customer_id)
-            wanted["paid_before"] = _count(
-                Order.objects.filter(earlier, shop_id=order.shop_id, paid_at__isnull=False)
-                .exclude(pk=order.pk)
-                .values("pk")[:1]
-            )
-        row = Order.objects.filter(pk=order.pk).values(**wanted).get()
-        return {key: int(value or 0) for key, value in row.items()}
+            counts.add_paid_before(order)
+        return counts.fetch()
 
     def identities(self) -> dict[str, str]:
         """scope -> value of this order's IP, session and card, where known."""
@@ -228,15 +223,80 @@ ATTEMPT_VELOCITY = {
 }
 
 
-class _Count(Subquery):
-    """``(SELECT COUNT(*) FROM (<query>))``: a count as one column of another statement."""
+class _Counts:
+    """One ``SELECT (SELECT COUNT(*) ...) AS name, ...`` statement over the fraud tables,
+    every subquery limited to one shop and read through one of its indexes."""
 
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
-    output_field = IntegerField()
+    def __init__(self, shop_id: int, order_id: int) -> None:
+        self.connection = connection
+        self.q = connection.ops.quote_name
+        self.shop_id, self.order_id = shop_id, order_id
+        self.columns: list[str] = []
+        self.params: list[Any] = []
 
+    def _table(self, model: Any) -> str:
+        return self.q(model._meta.db_table)
 
-def _count(queryset: Any) -> _Count:
-    return _Count(queryset.values("pk") if not queryset.query.values_select else queryset)
+    def _when(self, moment: datetime) -> Any:
+        return self.connection.ops.adapt_datetimefield_value(moment)
+
+    def add(
+        self,
+        name: str,
+        model: Any,
+        since: datetime,
+        *,
+        exclude_order: str = "",
+        distinct: str = "",
+        **equal: Any,
+    ) -> None:
+        q = self.q
+        where = [f"{q('shop_id')} = %s", f"{q('created_at')} >= %s"]
+        params: list[Any] = [self.shop_id, self._when(since)]
+        for column, value in equal.items():
+            where.append(f"{q(column)} = %s")
+            params.append(str(value))
+        if exclude_order:
+            where.append(f"{q(exclude_order)} <> %s")
+            params.append(self.order_id)
+        counted = f"DISTINCT {q(distinct)}" if distinct else "*"
+        self.columns.append(
+            f"(SELECT COUNT({counted}) FROM {self._table(model)} "  # noqa: S608 - our tables
+            f"WHERE {' AND '.join(where)}) AS {q(name)}"
+        )
+        self.params += params
+
+    def add_blocked(self, identities: dict[str, str], now: datetime) -> None:
+        q = self.q
+        scopes = " OR ".join([f"({q('scope')} = %s AND {q('value')} = %s)"] * len(identities))
+        self.columns.append(
+            f"(SELECT COUNT(*) FROM {self._table(Block)} "  # noqa: S608 - our table
+            f"WHERE {q('shop_id')} = %s AND {q('level')} = %s AND {q('until')} > %s "
+            f"AND ({scopes})) AS {q('blocked')}"
+        )
+        self.params += [self.shop_id, BlockLevel.BLOCK, self._when(now)]
+        self.params += [str(part) for pair in identities.items() for part in pair]
+
+    def add_paid_before(self, order: Order) -> None:
+        q = self.q
+        customer = f" OR {q('customer_id')} = %s" if order.customer_id else ""
+        self.columns.append(
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {self._table(Order)} "  # noqa: S608
+            f"WHERE {q('shop_id')} = %s AND ({q('email')} = %s{customer}) "
+            f"AND {q('paid_at')} IS NOT NULL AND {q('id')} <> %s LIMIT 1) paid) "
+            f"AS {q('paid_before')}"
+        )
+        self.params += [self.shop_id, order.email]
+        if order.customer_id:
+            self.params.append(order.customer_id)
+        self.params.append(order.pk)
+
+    def fetch(self) -> dict[str, int]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(self.columns)}", self.params)
+            names = [column[0] for column in cursor.description]
+            values = cursor.fetchone()
+        return {name: int(value or 0) for name, value in zip(names, values, strict=True)}
 
 
 def velocity(facts: Facts) -> list[Reason]:
