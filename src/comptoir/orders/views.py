@@ -36,10 +36,15 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     order = _order(request, token, related=("fraud_signals",) if returned else ())
     payment = order.payments.order_by("-created_at").first()
     if returned and payment is not None and order.status == OrderStatus.PENDING_PAYMENT:
-        # The confirmation locks and updates these very objects: the page shows them as
-        # the payment left them, with what it loaded (lines, parcels, invoice).
+        # A confirmation locks and updates these very objects: the page shows them as the
+        # payment left them, with what it loaded (lines, parcels, invoice). Any other
+        # outcome (the webhook came first, the bank is still deciding) reads them again,
+        # as the webhook may have changed them meanwhile.
         payment.order = order
-        confirm_on_return(payment)
+        if confirm_on_return(payment) != "paid":
+            columns = [field.attname for field in Order._meta.concrete_fields]
+            order.refresh_from_db(fields=columns)
+            payment.refresh_from_db(fields=[f.attname for f in Payment._meta.concrete_fields])
     from comptoir.customers.forms import ClaimAccountForm
     from comptoir.storefront.views import _nav
 
@@ -78,18 +83,20 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
     return go_pay(request, order)
 
 
-def confirm_on_return(payment: Payment) -> None:
+def confirm_on_return(payment: Payment) -> str:
     """The shopper is back from the provider: ask it where the payment stands, and apply a
     success now rather than wait for the webhook. Either may come first, or both at once;
-    ``apply_event`` makes it count once."""
+    ``apply_event`` makes it count once. Returns what happened ("" if nothing was applied)."""
     try:
         provider = get_provider(payment.provider)
     except ComptoirError:
-        return
+        return ""
     event = provider.fetch_status(payment)
-    if event is not None and event.kind == "payment.succeeded":
-        outcome = payments.apply_event(provider.code, event, known=payment)
-        log.info("return from %s for payment %s: %s", provider.code, payment.pk, outcome)
+    if event is None or event.kind != "payment.succeeded":
+        return ""
+    outcome = payments.apply_event(provider.code, event, known=payment)
+    log.info("return from %s for payment %s: %s", provider.code, payment.pk, outcome)
+    return outcome
 
 
 def go_pay(request: HttpRequest, order: Order) -> HttpResponse:
