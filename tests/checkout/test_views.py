@@ -408,6 +408,35 @@ def test_the_return_from_the_psp_confirms_the_payment_once(client):
     assert Variant.objects.get().stock_quantity == 3
 
 
+@pytest.mark.parametrize("webhook_event", ["evt_webhook", "return:same"])
+def test_a_webhook_applied_while_the_return_page_loads_is_shown(client, monkeypatch, webhook_event):
+    # Given the webhook confirming the payment after the page read the order, before the
+    # page applies the return: under another event id ("already confirmed", the page's
+    # objects refreshed under lock), or the same one ("duplicate": read again)
+    from comptoir.payments.providers.sandbox import SandboxProvider
+
+    client.post(CHECKOUT, form_data(client))
+    path = pay_with_card(client).split("testserver", 1)[-1]
+    real = SandboxProvider.fetch_status
+
+    def webhook_first(self, payment):
+        event = real(self, payment)
+        if webhook_event != "return:same":
+            event = type(event)(**{**event.__dict__, "event_id": webhook_event})
+        payments.apply_event("sandbox", event)
+        return real(self, payment)
+
+    monkeypatch.setattr(SandboxProvider, "fetch_status", webhook_first)
+
+    page = client.get(path)
+
+    assert page.context["payment_state"] == "confirmed"
+    assert page.context["order"].status == "paid"
+    assert page.context["payment"].status == PaymentStatus.SUCCEEDED
+    order = Order.objects.get()
+    assert OrderEvent.objects.filter(order=order, kind="payment_confirmed").count() == 1
+
+
 def test_a_return_before_the_card_is_accepted_says_awaiting(client):
     client.post(CHECKOUT, form_data(client))
     order = Order.objects.get()

@@ -55,6 +55,41 @@ def test_an_event_is_applied_once(order):
     assert (payment.status, payment.reference) == (PaymentStatus.SUCCEEDED, "pi_x")
 
 
+def test_the_return_page_s_own_order_and_payment_are_confirmed_in_place(order):
+    # Given the page's order and payment, as the return page holds them
+    payment = order.payments.get()
+    payment.order = order
+
+    outcome = payments.apply_event("sandbox", succeeded(payment), known=payment)
+    replay = payments.apply_event("sandbox", succeeded(payment, event_id="e2"), known=payment)
+
+    # Then those very objects say what was written, and the rows agree
+    assert (outcome, replay) == ("paid", "already confirmed")
+    assert (order.status, payment.status, payment.reference) == (
+        OrderStatus.PAID,
+        PaymentStatus.SUCCEEDED,
+        "pi_x",
+    )
+    assert order.paid_at is not None
+    stored = Payment.objects.select_related("order").get()
+    assert (stored.order.status, stored.status) == (OrderStatus.PAID, PaymentStatus.SUCCEEDED)
+    assert OrderEvent.objects.filter(order=order, kind="payment_confirmed").count() == 1
+
+
+def test_objects_of_another_payment_are_not_taken_for_the_event_s(order):
+    first = order.payments.get()
+    other = Payment.objects.create(order=order, provider="sandbox", amount=first.amount,
+                                   currency="EUR", status=PaymentStatus.FAILED)  # fmt: skip
+    other.order = order
+
+    outcome = payments.apply_event("sandbox", succeeded(first), known=other)
+
+    assert outcome == "paid"
+    first.refresh_from_db()
+    other.refresh_from_db()
+    assert (first.status, other.status) == (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED)
+
+
 def test_events_for_unknown_payments_and_other_kinds_change_nothing(order):
     unknown = ProviderEvent(
         event_id="e1",

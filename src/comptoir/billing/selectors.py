@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from comptoir.billing.links import document_path
 from comptoir.billing.models import Document, DocumentKind, SellerIdentity
 from comptoir.orders.models import Order
+from comptoir.orders.selectors import remembered
 from comptoir.shops.models import Shop
 
 
@@ -25,7 +26,9 @@ def under_vat_franchise(shop: Shop) -> bool:
 def documents_for(order: Order) -> list[tuple[str, str]]:
     """The order's invoice then its credit notes, as (label, signed download path) pairs,
     for the customer's order pages and emails (prefix the shop's address for an email)."""
-    documents = Document.objects.filter(order=order).order_by("issued_at", "pk")
+    documents = remembered(order, "billing_documents")
+    if documents is None:
+        documents = Document.objects.filter(order=order).order_by("issued_at", "pk")
     pairs = []
     for document in documents:
         if document.kind == DocumentKind.INVOICE:

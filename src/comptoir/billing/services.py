@@ -27,6 +27,7 @@ from comptoir.billing.models import (
 from comptoir.checkout.pricing import allocate
 from comptoir.core.money import quantize
 from comptoir.orders.models import Order
+from comptoir.orders.selectors import order_lines, remember_related
 from comptoir.payments.models import Refund
 from comptoir.shops.models import Shop
 
@@ -63,13 +64,19 @@ def next_number(shop: Shop, kind: str) -> int:
 
 
 def identity_of(shop: Shop) -> SellerIdentity:
-    """The shop's legal identity; an empty one (not saved) if the merchant has not said it."""
-    return SellerIdentity.objects.filter(shop=shop).first() or SellerIdentity(shop=shop)
+    """The shop's legal identity; an empty one (not saved) if the merchant has not said it.
+    Read once per shop instance: the request's shop brings it along (ShopMiddleware)."""
+    try:
+        return shop.seller_identity
+    except SellerIdentity.DoesNotExist:
+        return SellerIdentity(shop=shop)
 
 
 def issue_invoice(order: Order, *, actor: str) -> Document:
-    """The order's invoice, issued now if it has none. Call in the payment's transaction,
-    with the order locked.
+    """The order's invoice. Call in the payment's transaction, with the order locked, the
+    once it becomes paid (``mark_locked_order_paid``, which returns early for an order paid
+    before): no query looks for an earlier invoice, the constraint
+    ``billing_one_invoice_per_order`` refuses a second one should a new caller forget.
 
     An incomplete legal identity does not stop the invoice: the sale has happened, the
     customer is owed an invoice now, and numbers must follow the order of sales. The
@@ -78,9 +85,6 @@ def issue_invoice(order: Order, *, actor: str) -> Document:
     from comptoir.orders.services import record_event
 
     assert transaction.get_connection().in_atomic_block
-    existing = Document.objects.filter(order=order, kind=DocumentKind.INVOICE).first()
-    if existing is not None:
-        return existing
     shop = order.shop
     identity = identity_of(shop)
     now = timezone.now()
@@ -126,6 +130,8 @@ def issue_invoice(order: Order, *, actor: str) -> Document:
     )
     _warn_if_incomplete(shop, identity)
     tasks.render_billing_document.enqueue(document.pk)
+    # The order's only document: its page, shown next in the same request, lists it.
+    remember_related(order, "billing_documents", [document])
     return document
 
 
@@ -360,7 +366,7 @@ def _address(address: dict[str, str]) -> dict[str, str]:
 def _invoice_lines(order: Order) -> list[dict[str, str | int]]:
     currency = order.currency
     rows = []
-    for line in order.lines.all():
+    for line in order_lines(order):
         rate = line.vat_rate
         if order.prices_include_tax:
             unit_net = quantize(line.unit_price / (1 + rate), currency)

@@ -15,13 +15,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from comptoir.downloads.models import DigitalFile, DownloadGrant
 from comptoir.orders.links import shop_base_url
 from comptoir.orders.models import Order
+from comptoir.orders.selectors import order_lines, remember_related, remembered
 from comptoir.orders.states import PAID_STATES
 
 SALT = "comptoir.download"
@@ -37,18 +38,28 @@ def grant_downloads(order: Order) -> list[DownloadGrant]:
     the grants already there (one per line and file, a unique constraint holds it)."""
     assert transaction.get_connection().in_atomic_block, "grant_downloads() needs a transaction"
     expires_at = timezone.now() + timedelta(days=download_days())
-    grants = []
-    for line in order.lines.select_related("variant").order_by("pk"):
-        if line.variant is None:
-            continue
-        files = DigitalFile.objects.filter(product_id=line.variant.product_id).filter(
-            Q(variant__isnull=True) | Q(variant_id=line.variant_id)
-        )
-        for file in files.order_by("pk"):
+    grants: list[DownloadGrant] = []
+    lines = [line for line in order_lines(order) if line.variant is not None]
+    if not lines:
+        return grants
+    # The files of every line's product in one query (none, for most orders).
+    products = {line.variant.product_id for line in lines}
+    files = list(DigitalFile.objects.filter(product_id__in=products).order_by("pk"))
+    for line in lines:
+        granted = []
+        for file in files:
+            if file.product_id != line.variant.product_id or file.variant_id not in (
+                None,
+                line.variant_id,
+            ):
+                continue
             grant, _created = DownloadGrant.objects.get_or_create(
                 line=line, file=file, defaults={"expires_at": expires_at}
             )
-            grants.append(grant)
+            granted.append(grant)
+        # All of the line's grants: the order page, next in the same request, lists them.
+        remember_related(line, "download_grants", granted)
+        grants += granted
     return grants
 
 
@@ -56,6 +67,12 @@ def grants_for(order: Order) -> list[DownloadGrant]:
     """The grants a customer may see: only while the order counts as paid."""
     if order.status not in PAID_STATES:
         return []
+    lines = remembered(order, "lines")
+    held = [remembered(line, "download_grants") for line in lines or []]
+    if lines is not None and all(grants is not None for grants in held):
+        # Granted by the payment this request confirmed: as written, no query.
+        known = [grant for grants in held for grant in grants or []]
+        return sorted(known, key=lambda grant: (grant.line_id, grant.file.name, grant.pk))
     return list(
         DownloadGrant.objects.filter(line__order=order)
         .select_related("file", "line")

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from functools import cache, cached_property
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Q
 from django.utils.translation import gettext, gettext_noop
 
 from comptoir.fraud.models import (
@@ -131,25 +132,57 @@ class Facts:
 
     @cached_property
     def attempt_counts(self) -> dict[str, int]:
-        """The card attempts the velocity and decline rules count, in one query:
-        ``tries_<what>`` in the velocity window, ``declines_<scope>`` in the declines
-        window, ``card_orders``: other orders this card paid."""
+        """Every count the rules read, in one statement (one scalar subquery each, each on
+        its own index): ``orders_<what>``, other orders placed in the velocity window by
+        this email, IP address or session; ``tries_<what>``, card attempts in that window;
+        ``declines_<scope>``, declines in the declines window; ``card_orders``, other
+        orders this card paid; ``blocked``, whether a block stands on any identity (the
+        blocks are read only then); ``paid_before`` when the order is of high value.
+
+        Written as SQL: the ORM took some 6 ms of CPU to build these dozen subqueries,
+        for a statement the database answers in a tenth of a millisecond."""
         order = self.order
-        decline_since = self.now - timedelta(minutes=self.settings.decline_minutes)
-        recent = Q(created_at__gte=self.velocity_since)
-        declined = Q(created_at__gte=decline_since, outcome=AttemptOutcome.DECLINED)
-        wanted = {"tries_email": Count("pk", filter=recent & Q(email=order.email))}
-        for scope, value in self.identities().items():
-            same = Q(**{COLUMNS[scope]: value})
-            wanted[f"tries_{scope}"] = Count("pk", filter=recent & same)
-            wanted[f"declines_{scope}"] = Count("pk", filter=declined & same)
-        if BlockScope.CARD in self.identities():
-            paid = Q(card_fingerprint=self.identities()[BlockScope.CARD])
-            paid &= Q(outcome=AttemptOutcome.SUCCEEDED) & ~Q(order=order)
-            wanted["card_orders"] = Count("order", distinct=True, filter=recent & paid)
-        return PaymentAttempt.objects.filter(
-            shop_id=order.shop_id, created_at__gte=min(self.velocity_since, decline_since)
-        ).aggregate(**wanted)
+        counts = _Counts(order.shop_id, order.pk)
+        recent = self.velocity_since
+        declined = self.now - timedelta(minutes=self.settings.decline_minutes)
+        counts.add("orders_email", Order, recent, email=order.email, exclude_order="id")
+        counts.add("tries_email", PaymentAttempt, recent, email=order.email)
+        signals = self.signals
+        if signals and signals.ip:
+            counts.add("orders_ip", OrderSignals, recent, ip=signals.ip, exclude_order="order_id")
+        if signals and signals.session_hash:
+            counts.add(
+                "orders_session",
+                OrderSignals,
+                recent,
+                session_hash=signals.session_hash,
+                exclude_order="order_id",
+            )
+        identities = self.identities()
+        for scope, value in identities.items():
+            counts.add(f"tries_{scope}", PaymentAttempt, recent, **{COLUMNS[scope]: value})
+            counts.add(
+                f"declines_{scope}",
+                PaymentAttempt,
+                declined,
+                outcome=AttemptOutcome.DECLINED,
+                **{COLUMNS[scope]: value},
+            )
+        if BlockScope.CARD in identities:
+            counts.add(
+                "card_orders",
+                PaymentAttempt,
+                recent,
+                card_fingerprint=identities[BlockScope.CARD],
+                outcome=AttemptOutcome.SUCCEEDED,
+                exclude_order="order_id",
+                distinct="order_id",
+            )
+        if identities:
+            counts.add_blocked(identities, self.now)
+        if order.total >= self.settings.high_value_amount:
+            counts.add_paid_before(order)
+        return counts.fetch()
 
     def identities(self) -> dict[str, str]:
         """scope -> value of this order's IP, session and card, where known."""
@@ -190,25 +223,89 @@ ATTEMPT_VELOCITY = {
 }
 
 
-def _counts(queryset: Any, filters: dict[str, Q]) -> dict[str, int]:
-    """Several filtered counts of one table in one query."""
-    wanted = {key: Count("pk", filter=q) for key, q in filters.items()}
-    return queryset.aggregate(**wanted) if wanted else {}
+class _Counts:
+    """One ``SELECT (SELECT COUNT(*) ...) AS name, ...`` statement over the fraud tables,
+    every subquery limited to one shop and read through one of its indexes."""
+
+    def __init__(self, shop_id: int, order_id: int) -> None:
+        self.connection = connection
+        self.q = connection.ops.quote_name
+        self.shop_id, self.order_id = shop_id, order_id
+        self.columns: list[str] = []
+        self.params: list[Any] = []
+
+    def _table(self, model: Any) -> str:
+        return self.q(model._meta.db_table)
+
+    def _when(self, moment: datetime) -> Any:
+        return self.connection.ops.adapt_datetimefield_value(moment)
+
+    def add(
+        self,
+        name: str,
+        model: Any,
+        since: datetime,
+        *,
+        exclude_order: str = "",
+        distinct: str = "",
+        **equal: Any,
+    ) -> None:
+        q = self.q
+        where = [f"{q('shop_id')} = %s", f"{q('created_at')} >= %s"]
+        params: list[Any] = [self.shop_id, self._when(since)]
+        for column, value in equal.items():
+            where.append(f"{q(column)} = %s")
+            params.append(str(value))
+        if exclude_order:
+            where.append(f"{q(exclude_order)} <> %s")
+            params.append(self.order_id)
+        counted = f"DISTINCT {q(distinct)}" if distinct else "*"
+        self.columns.append(
+            f"(SELECT COUNT({counted}) FROM {self._table(model)} "  # noqa: S608 - our tables
+            f"WHERE {' AND '.join(where)}) AS {q(name)}"
+        )
+        self.params += params
+
+    def add_blocked(self, identities: dict[str, str], now: datetime) -> None:
+        q = self.q
+        scopes = " OR ".join([f"({q('scope')} = %s AND {q('value')} = %s)"] * len(identities))
+        self.columns.append(
+            f"(SELECT COUNT(*) FROM {self._table(Block)} "  # noqa: S608 - our table
+            f"WHERE {q('shop_id')} = %s AND {q('level')} = %s AND {q('until')} > %s "
+            f"AND ({scopes})) AS {q('blocked')}"
+        )
+        self.params += [self.shop_id, BlockLevel.BLOCK, self._when(now)]
+        self.params += [str(part) for pair in identities.items() for part in pair]
+
+    def add_paid_before(self, order: Order) -> None:
+        q = self.q
+        customer = f" OR {q('customer_id')} = %s" if order.customer_id else ""
+        self.columns.append(
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {self._table(Order)} "  # noqa: S608
+            f"WHERE {q('shop_id')} = %s AND ({q('email')} = %s{customer}) "
+            f"AND {q('paid_at')} IS NOT NULL AND {q('id')} <> %s LIMIT 1) paid) "
+            f"AS {q('paid_before')}"
+        )
+        self.params += [self.shop_id, order.email]
+        if order.customer_id:
+            self.params.append(order.customer_id)
+        self.params.append(order.pk)
+
+    def fetch(self) -> dict[str, int]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(self.columns)}", self.params)
+            names = [column[0] for column in cursor.description]
+            values = cursor.fetchone()
+        return {name: int(value or 0) for name, value in zip(names, values, strict=True)}
 
 
 def velocity(facts: Facts) -> list[Reason]:
-    order, since, shop = facts.order, facts.velocity_since, facts.order.shop_id
-    signals = facts.signals
-    others = Order.objects.filter(shop_id=shop, email=order.email, created_at__gte=since)
-    orders = {"email": others.exclude(pk=order.pk).count() + 1}
-    placed = {}
-    if signals and signals.ip:
-        placed["ip"] = Q(ip=signals.ip)
-    if signals and signals.session_hash:
-        placed["session"] = Q(session_hash=signals.session_hash)
-    recent = OrderSignals.objects.filter(shop_id=shop, created_at__gte=since).exclude(order=order)
-    orders |= {key: count + 1 for key, count in _counts(recent, placed).items()}
     counts = facts.attempt_counts
+    orders = {
+        what: counts[f"orders_{what}"] + 1
+        for what in ("email", "ip", "session")
+        if f"orders_{what}" in counts
+    }
     if "card_orders" in counts:
         orders["card"] = counts["card_orders"] + 1
     tries = {
@@ -250,10 +347,11 @@ def declines(facts: Facts) -> list[Reason]:
     blocked = Q()
     for scope, value in identities.items():
         blocked |= Q(scope=scope, value=value)
-    for block in Block.objects.filter(
-        blocked, shop_id=facts.order.shop_id, level=BlockLevel.BLOCK, until__gt=facts.now
-    ).order_by("scope"):
-        reasons.append(facts.reason("blocked", BLOCKED[block.scope], declines=block.declines))
+    if facts.attempt_counts["blocked"]:
+        for block in Block.objects.filter(
+            blocked, shop_id=facts.order.shop_id, level=BlockLevel.BLOCK, until__gt=facts.now
+        ).order_by("scope"):
+            reasons.append(facts.reason("blocked", BLOCKED[block.scope], declines=block.declines))
     if reasons:
         return reasons
     worst = max(facts.attempt_counts[f"declines_{scope}"] for scope in identities)
@@ -331,15 +429,7 @@ def first_high_value(facts: Facts) -> list[Reason]:
     order = facts.order
     if order.total < facts.settings.high_value_amount:
         return []
-    earlier = Q(email=order.email)
-    if order.customer_id:
-        earlier |= Q(customer_id=order.customer_id)
-    paid_before = (
-        Order.objects.filter(earlier, shop_id=order.shop_id, paid_at__isnull=False)
-        .exclude(pk=order.pk)
-        .exists()
-    )
-    if paid_before:
+    if facts.attempt_counts["paid_before"]:
         return []
     return [
         facts.reason(

@@ -49,10 +49,15 @@ class DecisionNotAllowed(ComptoirError):
 
 
 def shop_settings(shop: Shop | int) -> FraudSettings:
-    """The shop's thresholds; the defaults (unsaved) until the merchant saves their own."""
-    shop_id = shop if isinstance(shop, int) else shop.pk
-    found = FraudSettings.objects.filter(shop_id=shop_id).first()
-    return found if found is not None else FraudSettings(shop_id=shop_id)
+    """The shop's thresholds; the defaults (unsaved) until the merchant saves their own.
+    Read once per shop instance: the request's shop brings them along (ShopMiddleware)."""
+    if isinstance(shop, int):
+        found = FraudSettings.objects.filter(shop_id=shop).first()
+        return found if found is not None else FraudSettings(shop_id=shop)
+    try:
+        return shop.fraud_settings
+    except FraudSettings.DoesNotExist:
+        return FraudSettings(shop=shop)
 
 
 # -- signals -----------------------------------------------------------------------------
@@ -76,9 +81,14 @@ def record_order_signals(
     )
 
 
-def record_payment_attempt(provider: str, event: Any) -> PaymentAttempt | None:
+def record_payment_attempt(
+    provider: str, event: Any, *, order: Order | None = None
+) -> PaymentAttempt | None:
     """One card attempt the provider reported (a success or a decline), once. A decline
-    may throttle or block the IP address, session and card it came from."""
+    may throttle or block the IP address, session and card it came from.
+
+    ``order``: the payment's order, when the caller holds it; its signals are kept on it
+    for the screening that follows."""
     from comptoir.payments.models import Payment
 
     if event.kind == "payment.succeeded":
@@ -95,7 +105,10 @@ def record_payment_attempt(provider: str, event: Any) -> PaymentAttempt | None:
         return None
     # The order's signals say all the attempt needs of its order; a payment of an order
     # placed without the checkout (none recorded) reads its order instead.
-    signals = OrderSignals.objects.filter(order__payments__pk=event.payment_id).first()
+    if order is not None:
+        signals = signals_of(order)
+    else:
+        signals = OrderSignals.objects.filter(order__payments__pk=event.payment_id).first()
     if signals is not None:
         shop_id, order_id, email = signals.shop_id, signals.order_id, signals.email
         ip, session = signals.ip, signals.session_hash
@@ -133,6 +146,15 @@ def record_payment_attempt(provider: str, event: Any) -> PaymentAttempt | None:
         # Safe to run for a replay too: a pause already set is not set twice.
         _block_after_declines(attempt)
     return attempt
+
+
+def signals_of(order: Order) -> OrderSignals | None:
+    """The order's signals, read once per order instance (None for an order placed
+    without the checkout)."""
+    relation = Order.fraud_signals.related  # type: ignore[attr-defined]
+    if not relation.is_cached(order):
+        relation.set_cached_value(order, OrderSignals.objects.filter(order_id=order.pk).first())
+    return relation.get_cached_value(order)  # type: ignore[no-any-return]
 
 
 def _block_after_declines(attempt: PaymentAttempt) -> None:
@@ -257,27 +279,37 @@ def _seconds(delta: timedelta) -> int:
 # -- screening ---------------------------------------------------------------------------
 
 
-def screen_order(order: Order, *, actor: str = ACTOR, now: datetime | None = None) -> Screening:
+def screen_order(
+    order: Order,
+    *,
+    actor: str = ACTOR,
+    now: datetime | None = None,
+    attempt: PaymentAttempt | None = None,
+) -> Screening:
     """Score ``order`` as it is being marked paid and decide. Call in the payment's
-    transaction, with the order locked, before anything is fulfilled."""
+    transaction, with the order locked, before anything is fulfilled.
+
+    ``attempt``: the successful card attempt just recorded for this payment, if the caller
+    has it; else the order's latest one is read."""
     from comptoir.orders import services as orders
 
     assert transaction.get_connection().in_atomic_block
     # Reached once per order (mark_locked_order_paid returns early for a paid order); the
     # one-to-one key refuses a second screening should a new caller forget it.
     now = now or timezone.now()
-    config = shop_settings(order.shop_id)
-    attempt = (
-        PaymentAttempt.objects.filter(order=order, outcome=AttemptOutcome.SUCCEEDED)
-        .order_by("-created_at")
-        .first()
-    )
+    config = shop_settings(order.shop)
+    if (
+        attempt is None
+        or attempt.order_id != order.pk
+        or attempt.outcome != AttemptOutcome.SUCCEEDED
+    ):
+        attempt = (
+            PaymentAttempt.objects.filter(order=order, outcome=AttemptOutcome.SUCCEEDED)
+            .order_by("-created_at")
+            .first()
+        )
     facts = rules.Facts(
-        order=order,
-        settings=config,
-        now=now,
-        signals=OrderSignals.objects.filter(order=order).first(),
-        attempt=attempt,
+        order=order, settings=config, now=now, signals=signals_of(order), attempt=attempt
     )
     score, reasons = rules.evaluate(facts)
     if score >= config.cancel_score:
@@ -339,13 +371,15 @@ def _open_review(order: Order, screening: Screening) -> None:
 
 def release_order(order: Order) -> None:
     """Fulfil a paid order that screening let through: its downloads and its parcels.
-    In the transaction that marks it paid or approves it."""
+    In the transaction that marks it paid or approves it, with the order locked: each
+    happens once (approved at payment, or held then approved once), so the order has no
+    parcel yet."""
     from comptoir.downloads.services import grant_downloads
     from comptoir.fulfillment.services import split_order
 
     grant_downloads(order)
     # The parcels owed, and their dispatch tasks, exist iff the payment is committed.
-    split_order(order)
+    split_order(order, unsplit=True)
 
 
 def _decide(order_id: int, target: str, *, actor: str) -> tuple[Order, Screening]:

@@ -31,6 +31,7 @@ from comptoir.fulfillment.states import ShipmentStatus, can_transition
 from comptoir.inbox.models import ItemKind
 from comptoir.inbox.services import close_item
 from comptoir.orders.models import Order
+from comptoir.orders.selectors import order_lines, remember_related
 from comptoir.orders.states import OrderStatus
 from comptoir.shops.models import Shop
 
@@ -163,23 +164,30 @@ def transition(
     return shipment
 
 
-def split_order(order: Order, *, now: datetime | None = None) -> list[Shipment]:
+def split_order(
+    order: Order, *, now: datetime | None = None, unsplit: bool = False
+) -> list[Shipment]:
     """One shipment per route the order's physical lines take. Call in the transaction that
     marks the order paid: the shipments and their dispatch tasks exist iff it commits.
-    Calling it again returns the same shipments."""
+    Calling it again returns the same shipments.
+
+    ``unsplit``: the caller knows the order has no shipment yet (it releases the order,
+    which happens once, under the order's lock): no query to look for them."""
     from comptoir.fulfillment.tasks import dispatch_shipment
 
     assert transaction.get_connection().in_atomic_block
-    existing = list(order.shipments.all())
-    if existing:
-        return existing
+    if not unsplit:
+        existing = list(order.shipments.all())
+        if existing:
+            return existing
     now = now or timezone.now()
     lines = [
         line
-        for line in order.lines.select_related("variant").all()
+        for line in order_lines(order)
         if line.kind == ProductKind.PHYSICAL and line.variant_id is not None
     ]
     if not lines:
+        remember_related(order, "shipments", [])
         return []
     routes = route_for_products(order.shop, {line.variant.product_id for line in lines})
     by_route: dict[int, list] = defaultdict(list)
@@ -218,6 +226,8 @@ def split_order(order: Order, *, now: datetime | None = None) -> list[Shipment]:
         if pushed and route.batch_every_minutes == 0:
             dispatch_shipment.enqueue(shipment.pk)
         shipments.append(shipment)
+    # The order's parcels as written: its page, next in the same request, shows them.
+    remember_related(order, "shipments", shipments)
     return shipments
 
 

@@ -81,21 +81,21 @@ def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
 
 
 def commit(order: Order) -> None:
-    """The order is paid: its reservations leave the stock on hand. Idempotent."""
-    for reservation in _locked_reservations(order):
-        Variant.objects.filter(pk=reservation.variant_id).update(
-            stock_quantity=F("stock_quantity") - reservation.quantity,
-            reserved_quantity=F("reserved_quantity")
-            - (reservation.quantity if reservation.held else 0),
+    """The order is paid: its reservations leave the stock on hand. Idempotent.
+
+    The reservations are ended by one statement that says what they were (UPDATE ...
+    RETURNING: no read first), the variants then changed in primary-key order, and the
+    movements written together."""
+    committed = sorted(_end_reservations(order, ReservationState.COMMITTED))
+    for variant_id, quantity, held in committed:
+        Variant.objects.filter(pk=variant_id).update(
+            stock_quantity=F("stock_quantity") - quantity,
+            reserved_quantity=F("reserved_quantity") - (quantity if held else 0),
         )
-        StockMovement.objects.create(
-            variant_id=reservation.variant_id,
-            delta=-reservation.quantity,
-            reason="sold",
-            order=order,
-        )
-        reservation.state = ReservationState.COMMITTED
-        reservation.save(update_fields=["state"])
+    StockMovement.objects.bulk_create(
+        StockMovement(variant_id=variant_id, delta=-quantity, reason="sold", order=order)
+        for variant_id, quantity, _held in committed
+    )
     # On hand and reserved fell by the same amount: what is for sale did not change, and
     # neither did any page.
 
@@ -127,6 +127,21 @@ def adjust(variant: Variant, *, delta: int, reason: str, note: str = "") -> None
     Variant.objects.filter(pk=variant.pk).update(stock_quantity=F("stock_quantity") + delta)
     StockMovement.objects.create(variant=variant, delta=delta, reason=reason, note=note)
     _after_stock_change({variant.pk: delta})
+
+
+def _end_reservations(order: Order, state: str) -> list[tuple[int, int, bool]]:
+    """Move the order's active reservations to ``state``; (variant id, quantity, held) of
+    each. The UPDATE takes their row locks as the read of ``_locked_reservations`` did."""
+    connection = transaction.get_connection()
+    q = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {q(Reservation._meta.db_table)} SET {q('state')} = %s "  # noqa: S608
+            f"WHERE {q('order_id')} = %s AND {q('state')} = %s "
+            f"RETURNING {q('variant_id')}, {q('quantity')}, {q('held')}",
+            [state, order.pk, ReservationState.ACTIVE],
+        )
+        return [(int(v), int(n), bool(h)) for v, n, h in cursor.fetchall()]
 
 
 def _locked_reservations(order: Order) -> list[Reservation]:

@@ -17,12 +17,13 @@ def order_status_token(order: Order) -> str:
     return signing.dumps(order.token, salt=SALT, compress=False)
 
 
-def order_from_token(value: str) -> Order | None:
+def order_from_token(value: str, *, related: tuple[str, ...] = ("shop",)) -> Order | None:
+    """The order the signed link names; ``related``: what to read along with it."""
     try:
         token = signing.loads(value, salt=SALT)
     except signing.BadSignature:
         return None
-    return Order.objects.select_related("shop").filter(token=token).first()
+    return Order.objects.select_related(*related).filter(token=token).first()
 
 
 def shop_base_url(order: Order) -> str:

@@ -59,13 +59,22 @@ SUBJECTS = {
 
 
 def queue(
-    order: Order, kind: str, *, key: str = "", context: dict | None = None, new_order: bool = False
+    order: Order,
+    kind: str,
+    *,
+    key: str = "",
+    context: dict | None = None,
+    new_order: bool = False,
+    once: bool = False,
 ) -> bool:
     """Owe the customer this email; False if it was already owed (same order and key).
 
     ``new_order``: the order was created in the caller's transaction, so nothing can be
-    owed for it yet: no savepoint to catch the duplicate that cannot happen."""
-    if new_order:
+    owed for it yet: no savepoint to catch the duplicate that cannot happen. ``once``: the
+    same for a change the caller makes once under the order's lock (the order becoming
+    paid); should it ever come twice, the unique key fails the caller's transaction rather
+    than send a second email."""
+    if new_order or once:
         notification = OrderNotification.objects.create(
             order=order, kind=kind, key=key or kind, context=context or {}
         )

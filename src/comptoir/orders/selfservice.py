@@ -36,6 +36,7 @@ from comptoir.orders.models import (
     SelfServiceLimit,
     SelfServiceRules,
 )
+from comptoir.orders.selectors import remembered
 from comptoir.orders.states import OrderStatus
 from comptoir.shops.models import Shop
 
@@ -96,10 +97,16 @@ class Offer:
     reason: str = ""
 
 
-def rules_for(shop_id: int) -> SelfServiceRules:
-    """The shop's rules, or the defaults (unsaved) for a shop that set none."""
-    found = SelfServiceRules.objects.filter(shop_id=shop_id).first()
-    return found or SelfServiceRules(shop_id=shop_id)
+def rules_for(shop: Shop | int) -> SelfServiceRules:
+    """The shop's rules, or the defaults (unsaved) for a shop that set none. Given the
+    shop itself, read once per shop instance (the request's shop brings them along)."""
+    if isinstance(shop, int):
+        found = SelfServiceRules.objects.filter(shop_id=shop).first()
+        return found or SelfServiceRules(shop_id=shop)
+    try:
+        return shop.selfservice_rules
+    except SelfServiceRules.DoesNotExist:
+        return SelfServiceRules(shop=shop)
 
 
 def handed_over(order: Order, shipments: list[Shipment], lines: list | None = None) -> bool:
@@ -404,10 +411,12 @@ def status_context(order: Order, *, lines: list | None = None) -> dict[str, Any]
     queries (the shop's rules, the parcels, the order's events), four once a parcel left."""
     from comptoir.orders.links import order_status_token
 
-    shipments = list(order.shipments.order_by("pk"))
+    shipments = remembered(order, "shipments")
+    if shipments is None:
+        shipments = list(order.shipments.order_by("pk"))
     if len(shipments) > 1:
         prefetch_related_objects(shipments, "lines")
-    rules = rules_for(order.shop_id)
+    rules = rules_for(order.shop)
     return {
         "token": order_status_token(order),
         "status_words": STATUS_WORDS[OrderStatus(order.status)](),

@@ -8,6 +8,7 @@ transaction, so they happen if and only if the change is committed.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -141,9 +142,12 @@ def mark_paid(order_id: int, *, actor: str, note: str = "") -> Order:
     return mark_locked_order_paid(lock_order(order_id), actor=actor, note=note)
 
 
-def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order:
+def mark_locked_order_paid(
+    order: Order, *, actor: str, note: str = "", attempt: Any = None
+) -> Order:
     """:func:`mark_paid` for an order its caller already locked in its transaction (the
-    payment confirmation does): the same, without locking and reading it a second time."""
+    payment confirmation does): the same, without locking and reading it a second time.
+    ``attempt``: the card attempt that paid it, as just recorded (the screening reads it)."""
     from comptoir.billing.services import issue_invoice
     from comptoir.fraud import services as fraud
     from comptoir.fraud.models import Decision
@@ -161,12 +165,13 @@ def mark_locked_order_paid(order: Order, *, actor: str, note: str = "") -> Order
     # the order paid and unscreened, and a cancellation commits with the payment or not at
     # all (the refund's call to the provider is a task, enqueued here, run after commit).
     # An order cancelled as fraud is no sale: it gets no invoice.
-    screening = fraud.screen_order(order)
+    screening = fraud.screen_order(order, attempt=attempt)
     if screening.decision == Decision.CANCELLED:
         return cancel_order(order.pk, actor=fraud.ACTOR, reason="fraud screening")
     # Numbered in this transaction: a payment rolled back gives its number back.
     issue_invoice(order, actor=actor)
-    notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED)
+    # Once: an order is paid once (the early return above), under its lock.
+    notifications.queue(order, notifications.Kind.PAYMENT_CONFIRMED, once=True)
     if screening.decision == Decision.APPROVED:
         # Downloads and parcels; a held order gets them when the merchant approves it.
         fraud.release_order(order)

@@ -19,6 +19,7 @@ from comptoir.fraud import services as fraud
 from comptoir.fraud.views import refused as payment_step_refused
 from comptoir.orders.links import order_from_token, order_status_path
 from comptoir.orders.models import Order
+from comptoir.orders.selectors import order_lines
 from comptoir.orders.states import PAID_STATES, OrderStatus
 from comptoir.payments import services as payments
 from comptoir.payments.models import Payment, PaymentStatus
@@ -29,13 +30,21 @@ log = logging.getLogger(__name__)
 
 @require_safe
 def status(request: HttpRequest, token: str) -> HttpResponse:
-    order = _order(request, token)
     returned = bool(request.GET.get("return"))
+    # Back from the payment page, the confirmation screens the order: its fraud signals
+    # come along with it.
+    order = _order(request, token, related=("fraud_signals",) if returned else ())
     payment = order.payments.order_by("-created_at").first()
     if returned and payment is not None and order.status == OrderStatus.PENDING_PAYMENT:
-        confirm_on_return(payment)
-        order.refresh_from_db()
-        payment.refresh_from_db()
+        # A confirmation locks and updates these very objects: the page shows them as the
+        # payment left them, with what it loaded (lines, parcels, invoice). Any other
+        # outcome (the webhook came first, the bank is still deciding) reads them again,
+        # as the webhook may have changed them meanwhile.
+        payment.order = order
+        if confirm_on_return(payment) != "paid":
+            columns = [field.attname for field in Order._meta.concrete_fields]
+            order.refresh_from_db(fields=columns)
+            payment.refresh_from_db(fields=[f.attname for f in Payment._meta.concrete_fields])
     from comptoir.customers.forms import ClaimAccountForm
     from comptoir.storefront.views import _nav
 
@@ -74,18 +83,20 @@ def pay(request: HttpRequest, token: str) -> HttpResponse:
     return go_pay(request, order)
 
 
-def confirm_on_return(payment: Payment) -> None:
+def confirm_on_return(payment: Payment) -> str:
     """The shopper is back from the provider: ask it where the payment stands, and apply a
     success now rather than wait for the webhook. Either may come first, or both at once;
-    ``apply_event`` makes it count once."""
+    ``apply_event`` makes it count once. Returns what happened ("" if nothing was applied)."""
     try:
         provider = get_provider(payment.provider)
     except ComptoirError:
-        return
+        return ""
     event = provider.fetch_status(payment)
-    if event is not None and event.kind == "payment.succeeded":
-        outcome = payments.apply_event(provider.code, event)
-        log.info("return from %s for payment %s: %s", provider.code, payment.pk, outcome)
+    if event is None or event.kind != "payment.succeeded":
+        return ""
+    outcome = payments.apply_event(provider.code, event, known=payment)
+    log.info("return from %s for payment %s: %s", provider.code, payment.pk, outcome)
+    return outcome
 
 
 def go_pay(request: HttpRequest, order: Order) -> HttpResponse:
@@ -126,7 +137,7 @@ def order_context(
         payment_state = "not_started"
     from comptoir.orders.selfservice import status_context
 
-    lines = list(order.lines.all())
+    lines = order_lines(order)
     return {
         **status_context(order, lines=lines),
         "order": order,
@@ -152,8 +163,11 @@ def _claim_offer(request: HttpRequest, order: Order) -> bool:
     )
 
 
-def _order(request: HttpRequest, token: str) -> Order:
-    order = order_from_token(token)
+def _order(request: HttpRequest, token: str, *, related: tuple[str, ...] = ()) -> Order:
+    order = order_from_token(token, related=related)
     if order is None or order.shop_id != request.shop.pk:  # type: ignore[attr-defined]
         raise Http404
+    # The request's shop comes with its settings rows (ShopMiddleware): reused by whatever
+    # this order's page or its payment reads of them.
+    order.shop = request.shop  # type: ignore[attr-defined]
     return order

@@ -12,8 +12,8 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import transaction
+from django.db.models import Exists, F, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
@@ -37,14 +37,15 @@ def create_payment(order: Order, *, provider: str) -> Payment:
     )
 
 
-def apply_event(provider: str, event: ProviderEvent) -> str:
-    """Apply a verified provider event once. Returns what happened, for the log."""
-    try:
-        with transaction.atomic():
-            WebhookEvent.objects.create(
-                provider=provider, event_id=event.event_id, kind=event.kind, payload=event.details
-            )
-    except IntegrityError:
+def apply_event(provider: str, event: ProviderEvent, *, known: Payment | None = None) -> str:
+    """Apply a verified provider event once. Returns what happened, for the log.
+
+    ``known``: the caller's own instance of the event's payment, with its order (and the
+    order's shop) attached, as the payment's return page holds them. They are locked and
+    brought up to date in place instead of read again, and the page shows them."""
+    if known is not None and str(known.pk) != str(event.payment_id):
+        known = None
+    if not _record_event_once(provider, event):
         already = WebhookEvent.objects.filter(
             provider=provider, event_id=event.event_id, processed_at__isnull=False
         ).exists()
@@ -53,7 +54,9 @@ def apply_event(provider: str, event: ProviderEvent) -> str:
     from comptoir.fraud.services import record_payment_attempt
 
     # Before the payment is applied: its screening reads this attempt's card.
-    record_payment_attempt(provider, event)
+    attempt = record_payment_attempt(
+        provider, event, order=known.order if known is not None else None
+    )
     if event.kind == "payment.succeeded":
         outcome = confirm_payment(
             event.payment_id,
@@ -61,6 +64,8 @@ def apply_event(provider: str, event: ProviderEvent) -> str:
             currency=event.currency,
             reference=event.reference,
             actor=f"provider:{provider}",
+            known=known,
+            attempt=attempt,
         )
     elif event.kind == "payment.failed":
         outcome = fail_payment(
@@ -74,18 +79,79 @@ def apply_event(provider: str, event: ProviderEvent) -> str:
     return outcome
 
 
+def _record_event_once(provider: str, event: ProviderEvent) -> bool:
+    """Keep the event's row; False if it was kept before (a replay). One statement,
+    ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, rather than a transaction (or a
+    savepoint) around an insert that may fail."""
+    connection = transaction.get_connection()
+    meta = WebhookEvent._meta
+    event_row = WebhookEvent(
+        provider=provider, event_id=event.event_id, kind=event.kind, payload=event.details
+    )
+    fields = [meta.get_field(name) for name in ("provider", "event_id", "kind", "payload")]
+    received = meta.get_field("received_at")
+    values = [
+        field.get_db_prep_save(getattr(event_row, field.attname), connection) for field in fields
+    ]
+    values.append(received.get_db_prep_save(timezone.now(), connection))
+    q = connection.ops.quote_name
+    columns = ", ".join(q(field.column) for field in [*fields, received])
+    marks = ", ".join(["%s"] * len(values))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({q('provider')}, {q('event_id')}) DO NOTHING RETURNING {q('id')}",
+            values,
+        )
+        return cursor.fetchone() is not None
+
+
 @transaction.atomic
 def confirm_payment(
-    payment_id: str, *, amount: Decimal | None, currency: str, reference: str = "", actor: str
+    payment_id: str,
+    *,
+    amount: Decimal | None,
+    currency: str,
+    reference: str = "",
+    actor: str,
+    known: Payment | None = None,
+    attempt: Any = None,
 ) -> str:
-    order_id = Payment.objects.filter(pk=payment_id).values_list("order_id", flat=True).first()
-    if order_id is None:
-        log.warning("payment event for unknown payment %s", payment_id)
-        return "unknown payment"
+    """The provider says the payment succeeded: the order is paid, once.
+
+    ``known`` (see :func:`apply_event`) is locked and refreshed in place; ``attempt`` is
+    the card attempt :func:`fraud.services.record_payment_attempt` just recorded for it,
+    which the screening reads rather than look it up."""
     # The order first, then its payment: the order every other use case locks them in
     # (cancel_order, refund_order). Payment first deadlocked against a cancellation.
-    order = orders.lock_order(order_id)
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if known is not None and str(known.pk) == str(payment_id):
+        order, payment = known.order, known
+        shop = order.shop
+        # The caller's objects locked and brought up to date where they are, their columns
+        # only: what was loaded along with them (the shop and its settings, the order's
+        # fraud signals) is kept, not read again.
+        order.refresh_from_db(
+            fields=_columns(Order), from_queryset=Order.objects.select_for_update(no_key=True)
+        )
+        order.shop = shop
+        payment.refresh_from_db(
+            fields=_columns(Payment), from_queryset=Payment.objects.select_for_update()
+        )
+        payment.order = order
+    else:
+        # The order found through its payment in the locking statement itself.
+        order_id = Payment.objects.filter(pk=payment_id).values("order_id")[:1]
+        locked = (
+            Order.objects.select_for_update(no_key=True)
+            .select_related("shop")
+            .filter(pk=Subquery(order_id))
+            .first()
+        )
+        if locked is None:
+            log.warning("payment event for unknown payment %s", payment_id)
+            return "unknown payment"
+        order = locked
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
     # A duplicate capture was settled (refunded) the first time it was reported.
     if payment.status in (PaymentStatus.SUCCEEDED, PaymentStatus.DUPLICATE):
         return "already confirmed"
@@ -98,16 +164,29 @@ def confirm_payment(
             f"{payment.amount} {payment.currency}",
         )
         return "amount mismatch"
-    duplicate = (
-        order.payments.filter(status=PaymentStatus.SUCCEEDED).exclude(pk=payment.pk).exists()
-    )
     payment.confirmed_at = timezone.now()
     payment.reference = reference or payment.reference
-    if duplicate or order.status not in (OrderStatus.PENDING_PAYMENT, *PAID_STATES):
-        _refund_unwanted_capture(payment, order, duplicate=duplicate, actor=actor)
+    other_success = Payment.objects.filter(
+        order_id=order.pk, status=PaymentStatus.SUCCEEDED
+    ).exclude(pk=payment.pk)
+    if order.status not in (OrderStatus.PENDING_PAYMENT, *PAID_STATES):
+        _refund_unwanted_capture(payment, order, duplicate=other_success.exists(), actor=actor)
+        return "refunded a duplicate or late payment"
+    # Succeeded unless another payment of the order did: the check and the write in one
+    # statement. The order's lock, held, keeps another success from committing meanwhile.
+    succeeded = (
+        Payment.objects.filter(pk=payment.pk)
+        .exclude(Exists(other_success))
+        .update(
+            status=PaymentStatus.SUCCEEDED,
+            confirmed_at=payment.confirmed_at,
+            reference=payment.reference,
+        )
+    )
+    if not succeeded:
+        _refund_unwanted_capture(payment, order, duplicate=True, actor=actor)
         return "refunded a duplicate or late payment"
     payment.status = PaymentStatus.SUCCEEDED
-    payment.save(update_fields=["status", "confirmed_at", "reference"])
     orders.record_event(
         order,
         "payment_confirmed",
@@ -115,8 +194,12 @@ def confirm_payment(
         data={"payment": str(payment.pk), "amount": str(payment.amount)},
     )
     # The order is locked above, in this transaction: no need to lock and read it again.
-    orders.mark_locked_order_paid(order, actor=actor)
+    orders.mark_locked_order_paid(order, actor=actor, attempt=attempt)
     return "paid"
+
+
+def _columns(model: Any) -> list[str]:
+    return [field.attname for field in model._meta.concrete_fields]
 
 
 def _refund_unwanted_capture(

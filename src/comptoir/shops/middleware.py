@@ -33,8 +33,13 @@ def resolve_shop(request: HttpRequest) -> Shop | None:
         return request.shop  # type: ignore[attr-defined,no-any-return]
     host = request.get_host().rsplit(":", 1)[0].lower() if _has_host(request) else ""
     # The dispatch rules come along: every product page and basket shows the promise. So
-    # does the legal identity: whether the seller charges VAT prices every basket.
-    shops = Shop.objects.select_related("dispatch_rules", "seller_identity")
+    # do the settings rows (one per shop, or none) that the basket, placing an order and
+    # the order page read: fraud thresholds, legal identity (whether the seller charges
+    # VAT prices every basket), self-service rules. Joined, they are never stale, which a
+    # cache shared by no other server process could not promise.
+    shops = Shop.objects.select_related(
+        "dispatch_rules", "fraud_settings", "seller_identity", "selfservice_rules"
+    )
     candidates = (
         list(shops.filter(Q(domain=host) | Q(is_default=True)).order_by("is_default")[:2])
         if host
