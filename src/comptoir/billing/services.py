@@ -218,7 +218,11 @@ def render_document(document_id: int) -> Document:
     from comptoir.billing.pdf import render_pdf
 
     with transaction.atomic():
-        document = Document.objects.select_for_update().select_related("shop").get(pk=document_id)
+        document = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("shop")
+            .get(pk=document_id)
+        )
         if document.sha256:
             return document
         identity = identity_of(document.shop)

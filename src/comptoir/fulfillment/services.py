@@ -269,7 +269,9 @@ def lock(shipment_id: int) -> tuple[Order, Shipment]:
     from comptoir.orders.services import lock_order
 
     order = lock_order(order_id)
-    shipment = Shipment.objects.select_for_update().select_related("route").get(pk=shipment_id)
+    shipment = (
+        Shipment.objects.select_for_update(of=("self",)).select_related("route").get(pk=shipment_id)
+    )
     return order, shipment
 
 

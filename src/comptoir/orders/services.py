@@ -133,7 +133,13 @@ def lock_order(order_id: int) -> Order:
     # lets a transaction that rewrote a shipment twice (a dispatch claim) run its deferred
     # foreign-key check (FOR KEY SHARE on this order) at COMMIT. With FOR UPDATE, a
     # cancellation holding the order and waiting for that shipment deadlocked with it.
-    return Order.objects.select_for_update(no_key=True).select_related("shop").get(pk=order_id)
+    # Only the order's row: locking the joined shop row too made every payment and
+    # cancellation of a shop wait for the one before it.
+    return (
+        Order.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("shop")
+        .get(pk=order_id)
+    )
 
 
 @transaction.atomic
