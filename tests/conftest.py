@@ -60,6 +60,19 @@ def _english_outside_requests() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _sandbox_webhooks_tried_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # In a test-client test no server listens for the sandbox PSP's webhooks (the return
+    # page confirms the payment): one attempt, instead of 15 s of retries and sleeps each
+    # time a test runs the queued tasks. Tests of the retries pass their own arguments;
+    # tests with real servers run real workers, which this does not touch.
+    from functools import partial
+
+    from comptoir.sandbox_psp import tasks as sandbox_tasks
+
+    monkeypatch.setattr(sandbox_tasks, "deliver", partial(sandbox_tasks.deliver, attempts=1))
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache() -> Iterator[None]:
     # Primary keys are reused after a rolled-back test, so a page cached by one test
     # would otherwise be served to the next one under the same shop id and version.
