@@ -25,6 +25,7 @@ from comptoir.billing.models import (
     SellerIdentity,
 )
 from comptoir.checkout.pricing import allocate
+from comptoir.core.counters import take_next
 from comptoir.core.money import quantize
 from comptoir.orders.models import Order
 from comptoir.orders.selectors import order_lines, remember_related
@@ -38,29 +39,9 @@ VAT_FRANCHISE_MENTION = "TVA non applicable, art. 293 B du CGI"
 
 
 def next_number(shop: Shop, kind: str) -> int:
-    """The next number of ``shop``'s ``kind`` series; call inside the issuing transaction.
-
-    Like ``orders.services.next_order_number``: the increment takes the counter's row lock
-    and returns the new number in one statement; the lock is held until the payment or
-    refund commits, so concurrent payments are numbered one after the other, and a
-    rollback gives the number back."""
-    connection = transaction.get_connection()
-    assert connection.in_atomic_block
-    table = connection.ops.quote_name(DocumentCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        for _attempt in range(2):
-            cursor.execute(
-                f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - our table
-                "WHERE shop_id = %s AND kind = %s RETURNING last_number",
-                [shop.pk, kind],
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                return int(row[0])
-            # The series' first document: make its counter (in a savepoint, as another
-            # transaction may make it at the same time), then increment it as above.
-            DocumentCounter.objects.get_or_create(shop=shop, kind=kind)
-    raise AssertionError("the document counter could not be incremented")
+    """The next number of ``shop``'s ``kind`` series; call inside the issuing transaction:
+    the counter stays locked until the payment or refund commits (core.counters)."""
+    return take_next(DocumentCounter, shop_id=shop.pk, kind=str(kind))
 
 
 def identity_of(shop: Shop) -> SellerIdentity:

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from comptoir.core.counters import take_next
 from comptoir.core.exceptions import ComptoirError
 from comptoir.orders.models import Order, OrderCounter, OrderEvent
 from comptoir.orders.states import PAID_STATES, OrderStatus, can_transition
@@ -28,25 +29,7 @@ def next_order_number(shop: Shop) -> int:
 
     The counter's row stays locked until that transaction ends: every order of the shop
     waits for it. :func:`number_order` takes it as the last step instead."""
-    connection = transaction.get_connection()
-    assert connection.in_atomic_block
-    # One statement in the common case: the increment takes the row lock and says the new
-    # number (UPDATE ... RETURNING, on PostgreSQL and SQLite >= 3.35 alike), which the ORM
-    # cannot express.
-    table = connection.ops.quote_name(OrderCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        for _attempt in range(2):
-            cursor.execute(
-                f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - our table
-                "WHERE shop_id = %s RETURNING last_number",
-                [shop.pk],
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                return int(row[0])
-            # The shop's first order: make its counter, then increment it as above.
-            OrderCounter.objects.get_or_create(shop=shop)
-    raise AssertionError("the order counter could not be incremented")
+    return take_next(OrderCounter, shop_id=shop.pk)
 
 
 def number_order(order: Order) -> int:
