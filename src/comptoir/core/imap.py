@@ -13,6 +13,7 @@ import imaplib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,21 @@ class MailboxSettings:
     password: str
     folder: str = "INBOX"
     timeout: float = 30
+
+    @classmethod
+    def of(cls, source: Any, *, timeout: float = 30) -> MailboxSettings:
+        """The mailbox a model's ``imap_host``, ``imap_port``, ``imap_ssl``,
+        ``imap_username``, ``imap_password`` and ``imap_folder`` fields describe (a
+        fulfillment route's, a shop's support settings)."""
+        return cls(
+            host=source.imap_host,
+            port=source.imap_port,
+            ssl=source.imap_ssl,
+            username=source.imap_username,
+            password=source.imap_password,
+            folder=source.imap_folder,
+            timeout=timeout,
+        )
 
 
 def connect(mailbox: MailboxSettings) -> imaplib.IMAP4:

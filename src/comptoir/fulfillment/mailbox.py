@@ -33,22 +33,13 @@ log = logging.getLogger(__name__)
 KIND = "email"
 
 
-def mailbox_settings(route: FulfillmentRoute) -> imap.MailboxSettings:
-    return imap.MailboxSettings(
-        host=route.imap_host,
-        port=route.imap_port,
-        ssl=route.imap_ssl,
-        username=route.imap_username,
-        password=route.imap_password,
-        folder=route.imap_folder,
-        timeout=route.timeout_seconds,
-    )
-
-
 def read_mailbox(route: FulfillmentRoute) -> int:
     """Apply every unseen message of the route's mailbox; returns how many were handled.
     Raises when the server cannot be reached: everything stays unseen for the next poll."""
-    return imap.read_unseen(mailbox_settings(route), lambda raw: receive_email(route, raw))
+    return imap.read_unseen(
+        imap.MailboxSettings.of(route, timeout=route.timeout_seconds),
+        lambda raw: receive_email(route, raw),
+    )
 
 
 def receive_email(route: FulfillmentRoute, raw: bytes) -> str:

@@ -196,24 +196,12 @@ def receive_raw(shop: Shop, raw: bytes, *, channel: str) -> Outcome:
 # -- IMAP ---------------------------------------------------------------------------------
 
 
-def mailbox_settings(setup: SupportSettings) -> imap.MailboxSettings:
-    return imap.MailboxSettings(
-        host=setup.imap_host,
-        port=setup.imap_port,
-        ssl=setup.imap_ssl,
-        username=setup.imap_username,
-        password=setup.imap_password,
-        folder=setup.imap_folder,
-        timeout=30,
-    )
-
-
 def read_mailbox(setup: SupportSettings) -> int:
     from comptoir.support.states import Channel
 
     shop = setup.shop
     return imap.read_unseen(
-        mailbox_settings(setup), lambda raw: receive_raw(shop, raw, channel=Channel.EMAIL)
+        imap.MailboxSettings.of(setup), lambda raw: receive_raw(shop, raw, channel=Channel.EMAIL)
     )
 
 
