@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from comptoir.core.admin import ReadOnlyInline
 from comptoir.core.exceptions import ComptoirError
 from comptoir.fulfillment import selfship, services
 from comptoir.fulfillment.forms import ProviderFileForm, TrackingImportForm
@@ -30,17 +31,6 @@ from comptoir.fulfillment.models import (
     ShipmentLine,
     Supplier,
 )
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(FulfillmentRoute)

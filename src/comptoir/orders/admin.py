@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from comptoir.billing.admin import DocumentInline
+from comptoir.core.admin import ReadOnlyInline
 from comptoir.core.exceptions import ComptoirError
 from comptoir.fraud.admin import ScreeningInline
 from comptoir.orders import services
@@ -24,17 +25,6 @@ from comptoir.orders.models import Order, OrderEvent, OrderLine, SelfServiceRule
 from comptoir.orders.states import OrderStatus
 from comptoir.payments import services as payments
 from comptoir.payments.models import Payment, PaymentStatus
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LineInline(ReadOnlyInline):

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from comptoir.core.admin import ReadOnlyInline
 from comptoir.core.exceptions import ComptoirError
 from comptoir.returns import services
 from comptoir.returns.models import (
@@ -46,17 +47,6 @@ class NonReturnableAdmin(admin.ModelAdmin):
     list_display = ["shop", "product", "category", "note"]
     list_filter = ["shop"]
     autocomplete_fields = ["product", "category"]
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LineInline(ReadOnlyInline):
