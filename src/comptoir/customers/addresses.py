@@ -4,8 +4,10 @@ delivers to, their names, and the shape of their postal codes."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from comptoir.shops.models import Shop
@@ -117,11 +119,16 @@ def delivery_countries(
                 codes.append(code)
     if not codes:
         codes = [shop.country]
-    unique = list(dict.fromkeys(codes))
-    ordered = sorted(unique, key=lambda c: (c != shop.country, country_name(c)))
-    return [(code, country_name(code)) for code in ordered]
+    return list(_named(tuple(dict.fromkeys(codes)), shop.country, get_language()))
 
 
 def all_countries(shop: Shop) -> list[tuple[str, str]]:
-    codes = sorted(COUNTRY_NAMES, key=lambda c: (c != shop.country, country_name(c)))
-    return [(code, country_name(code)) for code in codes]
+    return list(_named(tuple(COUNTRY_NAMES), shop.country, get_language()))
+
+
+@lru_cache(maxsize=256)
+def _named(codes: tuple[str, ...], home: str, language: str | None) -> tuple[tuple[str, str], ...]:
+    """(code, name) in ``language``, the shop's own country first, then by name: every
+    checkout page shows the list of every country, named and sorted the same way."""
+    ordered = sorted(codes, key=lambda c: (c != home, country_name(c)))
+    return tuple((code, country_name(code)) for code in ordered)
