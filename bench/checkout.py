@@ -37,6 +37,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -144,7 +145,9 @@ def main() -> None:
         before = json.loads(django(env, COUNT_HELPER))
         results["flows"] = run_flows(server.base, urls, args.flows, rng)
         after_flows = json.loads(django(env, COUNT_HELPER))
-        results["placement"] = run_placement(server.base, urls, args, rng)
+        results["placement"] = run_placement(
+            server.base, urls, args, rng, CpuMeter(server, env.get("DATABASE_URL", ""))
+        )
         after = json.loads(django(env, COUNT_HELPER))
         results["worker_peak_rss_mb"] = max(server.peak_rss_kb.values(), default=0) / 1024
     results["checks"] = check(before, after_flows, after, results)
@@ -598,7 +601,49 @@ def run_flows(base: str, urls: list[str], flows: int, rng: random.Random) -> dic
     }
 
 
-def run_placement(base: str, urls: list[str], args: argparse.Namespace, rng) -> dict:
+class CpuMeter:
+    """CPU seconds used so far by the server processes, the PostgreSQL backends serving
+    the bench's database, this load tool, and the whole machine (/proc): read before and
+    after the placements, it says where each order's CPU goes on a machine with 2 cores."""
+
+    def __init__(self, server: Server, database_url: str) -> None:
+        self.server = server
+        self.database = database_url.rsplit("/", 1)[1] if database_url else ""
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def read(self) -> dict[str, float]:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        parts = {
+            "servers": sum(self._process(pid) for pid in self.server.workers()),
+            "load tool": own.ru_utime + own.ru_stime,
+        }
+        if self.database:
+            parts["postgresql"] = sum(self._process(pid) for pid in self._backends())
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+        # Everything but idle and iowait, on every core.
+        parts["machine"] = (sum(ticks) - ticks[3] - ticks[4]) / self.tick
+        return parts
+
+    def _process(self, pid: int) -> float:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / self.tick  # utime + stime
+
+    def _backends(self) -> list[int]:
+        out = subprocess.run(
+            ["psql", f"{PG_URL}/postgres", "-tAc",
+             f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.database}'"],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        return [int(pid) for pid in out.split()]
+
+
+def run_placement(
+    base: str, urls: list[str], args: argparse.Namespace, rng, meter: CpuMeter
+) -> dict:
     """Two phases, each with ``--buyers`` threads: every buyer fills its baskets (product
     page, add, checkout page), then every buyer places its orders. The second phase's
     rate is the placement throughput; orders / (both phases) is the rate of whole buyer
@@ -632,12 +677,15 @@ def run_placement(base: str, urls: list[str], args: argparse.Namespace, rng) -> 
                 with lock:
                     failures.append(str(error))
 
-    phases = {}
+    phases, cpu = {}, {}
     for name, work in (("baskets", fill), ("placements", place)):
+        before = meter.read()
         started = time.perf_counter()
         with ThreadPoolExecutor(args.buyers) as pool:
             list(pool.map(work, range(args.buyers)))
         phases[name] = time.perf_counter() - started
+        after = meter.read()
+        cpu[name] = {part: after[part] - before[part] for part in after}
     hits = [hit for flow in flows for hit in flow.browser.hits]
     places = [h.ms for h in hits if h.label == "place" and h.status == 303]
     places_server = [h.server_ms for h in hits if h.label == "place" and h.status == 303]
@@ -654,6 +702,12 @@ def run_placement(base: str, urls: list[str], args: argparse.Namespace, rng) -> 
         "basket_seconds": phases["baskets"],
         "place_seconds": phases["placements"],
         "orders_per_s": len(places) / phases["placements"],
+        # CPU milliseconds per placed order, during the placements: servers, PostgreSQL,
+        # load tool, and the whole machine (the rest is other processes).
+        "cpu_ms_per_order": {
+            part: 1000 * seconds / max(len(places), 1)
+            for part, seconds in cpu["placements"].items()
+        },
         "sequences_per_s": len(places) / (phases["baskets"] + phases["placements"]),
         "statuses": statuses,
         "server_5xx": sum(1 for h in hits if h.status >= 500),
@@ -769,6 +823,12 @@ def print_table(results: dict) -> None:
             f"    {label:<10} server p50 {step['server_p50_ms']:5.1f} ms   client p50 "
             f"{step['p50_ms']:6.1f} ms  p99 {step['p99_ms']:6.1f} ms"
         )
+    cpu = placement["cpu_ms_per_order"]
+    print(
+        "  CPU per order during the placements: "
+        + ", ".join(f"{part} {ms:.1f} ms" for part, ms in cpu.items())
+        + f" (2 cores: at most {2000 / cpu['machine']:.0f} orders/s at this cost)"
+    )
     print(f"  statuses: {placement['statuses']}")
     if flows["failures"] or placement["failures"]:
         print(f"  failures: {flows['failures'] + placement['failures']}")
