@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
+from django.db import connection
+from django.db.models import Field
+
+from comptoir.core.rows import Reused, columns, instance
 from comptoir.shipping.models import RateKind, ShippingMethod, ShippingZone
 from comptoir.shops.models import Shop
 
@@ -20,9 +26,48 @@ class ShippingQuote:
 
 
 def shop_zones(shop: Shop) -> list[ShippingZone]:
-    """The shop's zones in the order they are tried, their methods prefetched: a page that
-    needs both the countries delivered and the methods for one reads them once."""
-    return list(ShippingZone.objects.filter(shop=shop).prefetch_related("methods"))
+    """The shop's zones in the order they are tried, each with its methods in order
+    (``zone.method_list``): a page that needs both the countries delivered and the
+    methods for one reads them once. One plain-SQL query (comptoir.core.rows): the
+    checkout reads them on every request."""
+    with connection.cursor() as cursor:
+        cursor.execute(_zones_query()[0], [shop.pk])
+        rows = cursor.fetchall()
+    return _zones.get(shop.pk, rows)
+
+
+def _build_zones(rows: list[tuple[Any, ...]]) -> list[ShippingZone]:
+    _select, zone_fields, method_fields = _zones_query()
+    zones: dict[int, ShippingZone] = {}
+    for row in rows:
+        zone_pk = row[0]
+        if zone_pk not in zones:
+            zone = instance(ShippingZone, zone_fields, row[: len(zone_fields)])
+            zone.method_list = []  # type: ignore[union-attr]
+            zones[zone_pk] = zone  # type: ignore[assignment]
+        method = instance(ShippingMethod, method_fields, row[len(zone_fields) :])
+        if method is not None:
+            method.zone = zones[zone_pk]  # type: ignore[attr-defined]
+            zones[zone_pk].method_list.append(method)  # type: ignore[attr-defined]
+    return list(zones.values())
+
+
+_zones: Reused[list[ShippingZone]] = Reused(_build_zones)
+
+
+@cache
+def _zones_query() -> tuple[str, list[Field], list[Field]]:
+    quote = connection.ops.quote_name
+    zone_columns, zone_fields = columns(ShippingZone, "z")
+    method_columns, method_fields = columns(ShippingMethod, "m")
+    # The models' own orderings: zones by (position, pk), methods by (position, pk).
+    select = (
+        f"SELECT {zone_columns}, {method_columns} "
+        f"FROM {quote(ShippingZone._meta.db_table)} z "
+        f"LEFT JOIN {quote(ShippingMethod._meta.db_table)} m ON m.zone_id = z.id "
+        "WHERE z.shop_id = %s ORDER BY z.position, z.id, m.position, m.id"
+    )
+    return select, zone_fields, method_fields
 
 
 def zone_for(
@@ -65,7 +110,7 @@ def available_methods(
     if zone is None:
         return []
     quotes = []
-    for method in zone.methods.all():
+    for method in zone.method_list:  # type: ignore[attr-defined]
         if not method.is_active:
             continue
         price = quote(method, weight_grams=weight_grams, goods_amount=goods_amount)
