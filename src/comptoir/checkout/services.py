@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.billing.selectors import under_vat_franchise
 from comptoir.cart.models import Cart
+from comptoir.cart.selectors import basket_rows
 from comptoir.catalog.models import ProductKind, ProductStatus
 from comptoir.checkout.pricing import LineInput, Totals, price_order
 from comptoir.core.exceptions import ComptoirError
@@ -117,11 +118,7 @@ def quote_cart(
         discount_code=discount_code,
         email=email,
     )
-    all_lines = list(
-        cart.lines.select_related("variant__product__cover_image").prefetch_related(
-            "variant__product__translations", "variant__option_values"
-        )
-    )
+    all_lines = basket_rows(cart)
     if not all_lines:
         raise EmptyBasket(_("Your basket is empty."))
     lines = [line for line in all_lines if line.variant.product.status == ProductStatus.ACTIVE]

@@ -16,15 +16,23 @@ from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from django.db import connection
-from django.db.models import Field, Model
+from django.db.models import Field, Model, QuerySet
 
 T = TypeVar("T")
 
 
-def columns(model: type[Model], alias: str) -> tuple[str, list[Field]]:
-    """``alias.col, ...`` for every concrete field of ``model``, primary key first (NULL
-    when a LEFT JOIN found no row), and those fields in the same order."""
-    fields = sorted(model._meta.concrete_fields, key=lambda f: not f.primary_key)
+def columns(model: type[Model], alias: str, *, only: Sequence[str] = ()) -> tuple[str, list[Field]]:
+    """``alias.col, ...`` for every concrete field of ``model`` (or the primary key and
+    the fields named in ``only``; the others are deferred, as with ``QuerySet.only``),
+    primary key first (NULL when a LEFT JOIN found no row), and those fields in order."""
+    fields = sorted(
+        (
+            f
+            for f in model._meta.concrete_fields
+            if not only or f.primary_key or f.name in only or f.attname in only
+        ),
+        key=lambda f: not f.primary_key,
+    )
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(f.column)}" for f in fields), fields
 
@@ -40,6 +48,20 @@ def instance(model: type[Model], fields: list[Field], values: Sequence[Any]) -> 
         for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
             converted[index] = convert(converted[index], col, connection)
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
+
+
+def attach(obj: Model, relation: str, objects: list[Any]) -> None:
+    """Give ``obj.<relation>.all()`` these ``objects`` without a query, as
+    ``prefetch_related`` does (the same two attributes of the queryset it stores)."""
+    manager = getattr(obj, relation)
+    queryset = QuerySet(model=manager.model)
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    # Many-to-many managers name their cache; reverse foreign keys use the relation's.
+    name = getattr(manager, "prefetch_cache_name", None) or manager.field.remote_field.cache_name
+    obj._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
 
 
 class Reused(Generic[T]):
