@@ -44,3 +44,30 @@ def test_saving_a_session_deleted_meanwhile_says_so():
         stale.save()
 
     assert Session.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_session_is_one_insert():
+    store = SessionStore()
+    store["cart_id"] = "a"
+    with CaptureQueriesContext(connection) as ctx:
+        store.save()
+    # No "does this key exist?" query, no transaction around the INSERT.
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["INSERT"]
+    assert SessionStore(session_key=store.session_key).load() == {"cart_id": "a"}
+
+
+def test_a_key_that_exists_already_is_drawn_again(monkeypatch):
+    first = SessionStore()
+    first["cart_id"] = "first"
+    first.save()
+    keys = iter([first.session_key, "x" * 32])
+    monkeypatch.setattr("comptoir.core.sessions.get_random_string", lambda *a: next(keys))
+
+    second = SessionStore()
+    second["cart_id"] = "second"
+    second.save()
+
+    assert second.session_key == "x" * 32
+    assert SessionStore(session_key=first.session_key).load() == {"cart_id": "first"}
+    assert SessionStore(session_key="x" * 32).load() == {"cart_id": "second"}

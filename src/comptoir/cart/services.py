@@ -3,8 +3,8 @@ sign-in. Prices are never stored here; they are read from the catalog every time
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.cart.models import MAX_QUANTITY, Cart, CartLine
@@ -106,5 +106,17 @@ def merge(source: Cart, target: Cart) -> Cart:
 
 
 def _touch(cart: Cart) -> None:
-    Cart.objects.filter(pk=cart.pk).update(version=F("version") + 1)
-    cart.refresh_from_db(fields=["version", "updated_at"])
+    """A new version of the basket (an order placed from an older page is refused), read
+    back by the same statement."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE cart_cart SET version = version + 1, updated_at = %s WHERE id = %s "
+            "RETURNING version",
+            [
+                Cart._meta.get_field("updated_at").get_db_prep_value(now, connection),
+                Cart._meta.pk.get_db_prep_value(cart.pk, connection),
+            ],
+        )
+        (cart.version,) = cursor.fetchone()
+    cart.updated_at = now

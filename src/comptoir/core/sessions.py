@@ -3,22 +3,32 @@
 Django saves an existing session inside ``transaction.atomic()``: on PostgreSQL that is a
 ``BEGIN`` and a ``COMMIT``, two round trips to the database around the one ``UPDATE``,
 for every request that changes its session (adding to the basket, placing an order). One
-``UPDATE`` in autocommit is atomic by itself. Creating a session keeps Django's code
-(it relies on the transaction to detect a key collision).
+``UPDATE`` in autocommit is atomic by itself. Creating one, Django first asks whether its
+new random key exists, then inserts it in a transaction: here the ``INSERT`` alone, its
+primary key telling a collision (one in 36^32) by an error, and a new key is drawn.
 
 ``SESSION_ENGINE = "comptoir.core.sessions"``.
 """
 
 from __future__ import annotations
 
-from django.contrib.sessions.backends.base import UpdateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import IntegrityError, transaction
+from django.utils.crypto import get_random_string
 
 
 class SessionStore(DatabaseSessionStore):
+    def _get_new_session_key(self) -> str:
+        # No query to ask whether it exists: the INSERT says so (see create).
+        return get_random_string(32, VALID_KEY_CHARS)
+
     def save(self, must_create: bool = False) -> None:
-        if must_create or self.session_key is None:
-            super().save(must_create=must_create)
+        if self.session_key is None:
+            self.create()  # Django's loop: a new key until one is inserted
+            return
+        if must_create:
+            self._insert()
             return
         updated = self.model.objects.filter(session_key=self.session_key).update(
             session_data=self.encode(self._get_session()),
@@ -28,3 +38,16 @@ class SessionStore(DatabaseSessionStore):
             # Deleted meanwhile (signed out in another tab): Django's own store says so
             # the same way, and the middleware answers that the session was interrupted.
             raise UpdateError
+
+    def _insert(self) -> None:
+        row = self.create_model_instance(self._get_session(no_load=True))
+        try:
+            if transaction.get_connection().in_atomic_block:
+                # Inside a caller's transaction: a savepoint keeps it usable after a
+                # collision.
+                with transaction.atomic():
+                    row.save(force_insert=True)
+            else:
+                row.save(force_insert=True)
+        except IntegrityError:
+            raise CreateError from None
