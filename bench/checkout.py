@@ -213,6 +213,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import override
 from comptoir.catalog.models import Product, ProductStatus, ProductTranslation, Variant
+from comptoir.billing.models import SellerIdentity
 from comptoir.fraud.models import FraudSettings
 from comptoir.shipping.models import RateKind, ShippingMethod, ShippingZone
 from comptoir.shops.models import Shop
@@ -233,6 +234,12 @@ with transaction.atomic():
     FraudSettings.objects.update_or_create(shop=shop, defaults={
         "payment_steps_per_ip": 10**6, "payment_steps_per_session": 10**6,
         "velocity_orders": 10**6, "velocity_attempts": 10**6})
+    # A shop that sells has its legal identity complete (its invoices need it; an
+    # incomplete one keeps an inbox item open, refreshed by every payment).
+    SellerIdentity.objects.update_or_create(shop=shop, defaults={
+        "legal_name": "Banc d'essai SAS", "legal_form": "SAS", "share_capital": "1 000 EUR",
+        "address": "1 rue du Banc\n69001 Lyon", "siren": "123456789",
+        "siret": "12345678900012", "rcs_city": "Lyon", "vat_number": "FR32123456789"})
     bump_catalog_version(shop.pk)
 ids = list(Product.objects.filter(shop=shop, status=ProductStatus.ACTIVE)
            .order_by("pk").values_list("pk", flat=True)[:300])
