@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from comptoir.core.sessions import SessionStore
 
@@ -71,3 +74,18 @@ def test_a_key_that_exists_already_is_drawn_again(monkeypatch):
     assert second.session_key == "x" * 32
     assert SessionStore(session_key=first.session_key).load() == {"cart_id": "first"}
     assert SessionStore(session_key="x" * 32).load() == {"cart_id": "second"}
+
+
+def test_an_expired_or_unknown_session_loads_empty_with_a_new_key():
+    store = SessionStore()
+    store["cart_id"] = "a"
+    store.save()
+    assert SessionStore(session_key=store.session_key).load() == {"cart_id": "a"}
+    Session.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    expired = SessionStore(session_key=store.session_key)
+    assert expired.load() == {}
+    assert expired.session_key is None
+    unknown = SessionStore(session_key="y" * 32)
+    assert unknown.load() == {} and unknown.session_key is None

@@ -5,11 +5,32 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection
 
 from comptoir.cart.models import Cart, CartLine
 from comptoir.catalog.models import OptionValue, Product, ProductImage, ProductTranslation, Variant
 from comptoir.core.rows import attach, columns, instance
+from comptoir.shops.models import Shop
+
+
+def open_cart(shop: Shop, cart_id: object) -> Cart | None:
+    """The shop's basket ``cart_id`` if it is still open (not ordered). In plain SQL: every
+    basket and checkout request reads it."""
+    try:
+        pk = Cart._meta.pk.to_python(cart_id)
+    except ValidationError:
+        return None
+    select, fields = columns(Cart, "c")
+    table = connection.ops.quote_name(Cart._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select} FROM {table} c "
+            "WHERE c.id = %s AND c.shop_id = %s AND c.order_id IS NULL",
+            [Cart._meta.pk.get_db_prep_value(pk, connection), shop.pk],
+        )
+        row = cursor.fetchone()
+    return instance(Cart, fields, row) if row else None  # type: ignore[return-value]
 
 
 def basket_rows(cart: Cart) -> list[CartLine]:

@@ -9,6 +9,7 @@ from django.db.models import Sum
 from django.http import HttpRequest
 
 from comptoir.cart.models import Cart
+from comptoir.cart.selectors import open_cart
 
 CART_KEY = "cart_id"
 COUNT_KEY = "cart_count"
@@ -23,7 +24,7 @@ def current_cart(request: HttpRequest) -> Cart | None:
     user = request.user
     cart_id = request.session.get(CART_KEY)
     if cart_id:
-        found = Cart.objects.filter(pk=cart_id, shop=shop, order__isnull=True).first()
+        found = open_cart(shop, cart_id)
         if found is not None and found.customer_id in (None, getattr(user, "pk", None)):
             found.shop = shop  # the request's shop, read once per request: no join
             return found

@@ -6,19 +6,38 @@ for every request that changes its session (adding to the basket, placing an ord
 ``UPDATE`` in autocommit is atomic by itself. Creating one, Django first asks whether its
 new random key exists, then inserts it in a transaction: here the ``INSERT`` alone, its
 primary key telling a collision (one in 36^32) by an error, and a new key is drawn.
+Loading one is a plain-SQL read of its data: nearly every basket and checkout request
+loads its session, and the ORM's query costs several times its run.
 
 ``SESSION_ENGINE = "comptoir.core.sessions"``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 
 class SessionStore(DatabaseSessionStore):
+    def load(self) -> dict[str, Any]:
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",
+                [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            # Unknown or expired: a new session, with a new key, as Django's store does.
+            self._session_key = None
+            return {}
+        return self.decode(row[0])  # type: ignore[no-any-return]
+
     def _get_new_session_key(self) -> str:
         # No query to ask whether it exists: the INSERT says so (see create).
         return get_random_string(32, VALID_KEY_CHARS)

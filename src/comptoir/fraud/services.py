@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
 from comptoir.core import clients, ratelimit
 from comptoir.core.exceptions import ComptoirError
+from comptoir.core.rows import columns, instance
 from comptoir.fraud import geoip, rules
 from comptoir.fraud.models import (
     DECISION_TRANSITIONS,
@@ -200,16 +200,24 @@ def _block_after_declines(attempt: PaymentAttempt) -> None:
 def active_blocks(
     shop: Shop | int, identities: dict[str, str], *, now: datetime | None = None
 ) -> list[Block]:
+    """The blocks in force on any of ``identities`` ({scope: value}), latest end first.
+    In plain SQL (comptoir.core.rows): every payment step reads them."""
     if not identities:
         return []
-    matching = Q()
-    for scope, value in identities.items():
-        matching |= Q(scope=scope, value=value)
-    return list(
-        Block.objects.filter(matching, shop=shop, until__gt=now or timezone.now()).order_by(
-            "-until"
+    select, fields = columns(Block, "b")
+    table = connection.ops.quote_name(Block._meta.db_table)
+    matching = " OR ".join(["(b.scope = %s AND b.value = %s)"] * len(identities))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {select} FROM {table} b WHERE b.shop_id = %s AND b.until > %s "
+            f"AND ({matching}) ORDER BY b.until DESC",
+            [
+                shop if isinstance(shop, int) else shop.pk,
+                connection.ops.adapt_datetimefield_value(now or timezone.now()),
+                *[str(part) for pair in identities.items() for part in pair],
+            ],
         )
-    )
+        return [instance(Block, fields, row) for row in cursor.fetchall()]  # type: ignore[misc]
 
 
 # -- the payment step --------------------------------------------------------------------
