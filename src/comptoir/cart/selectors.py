@@ -10,7 +10,7 @@ from django.db import connection
 
 from comptoir.cart.models import Cart, CartLine
 from comptoir.catalog.models import OptionValue, Product, ProductImage, ProductTranslation, Variant
-from comptoir.core.rows import attach, columns, instance
+from comptoir.core.rows import attach, columns, instance, instances
 from comptoir.shops.models import Shop
 
 
@@ -109,12 +109,7 @@ class _Queries:
         return self._values.format(", ".join(["%s"] * count))
 
     def line(self, row: tuple[Any, ...]) -> CartLine:
-        built = []
-        start = 0
-        for model, _select, fields in self.parts:
-            built.append(instance(model, fields, row[start : start + len(fields)]))
-            start += len(fields)
-        line, variant, product, image = built
+        line, variant, product, image = instances(row, [(m, f) for m, _s, f in self.parts])
         CartLine._meta.get_field("variant").set_cached_value(line, variant)
         Variant._meta.get_field("product").set_cached_value(variant, product)
         Product._meta.get_field("cover_image").set_cached_value(product, image)

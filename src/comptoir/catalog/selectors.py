@@ -8,16 +8,20 @@ slugs, prices and cover images in the visitor's language.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Exists, Field, Model, OuterRef, QuerySet
 
 from comptoir.catalog.models import (
     Brand,
     Category,
     CategoryTranslation,
+    Option,
     OptionValue,
     Product,
     ProductImage,
@@ -26,6 +30,7 @@ from comptoir.catalog.models import (
     ProductTranslation,
     Variant,
 )
+from comptoir.core.rows import attach, columns, instance, instances
 from comptoir.shops.models import Shop
 
 SORTS = {
@@ -171,36 +176,140 @@ def child_categories(
 
 
 def product_by_slug(shop: Shop, language: str, slug: str) -> ProductTranslation | None:
-    """The product page's main row, with everything it shows prefetched."""
-    return (
-        ProductTranslation.objects.filter(
-            shop=shop, language=language, slug=slug, product__status=ProductStatus.ACTIVE
-        )
-        .select_related("product", "product__brand", "product__category")
-        .prefetch_related(
-            Prefetch(
-                "product__variants",
-                queryset=Variant.objects.prefetch_related(
-                    Prefetch(
-                        "option_values",
-                        queryset=OptionValue.objects.only(
-                            "id", "option_id", "code", "labels", "position"
-                        ),
-                    )
-                ),
-            ),
-            Prefetch(
-                "product__product_options",
-                queryset=ProductOption.objects.select_related("option").order_by("position"),
-            ),
-            Prefetch("product__images", queryset=ProductImage.objects.order_by("position", "pk")),
-            Prefetch(
-                "product__translations",
-                queryset=ProductTranslation.objects.only("product_id", "language", "slug"),
-            ),
-        )
-        .first()
+    """The product page's main row (the translation, its product, brand and category),
+    with everything the page shows read along, as ``select_related`` and
+    ``prefetch_related`` would give them: the variants with their option values, the
+    product's options, its images, and its slugs in every language. Six plain-SQL
+    queries (comptoir.core.rows): building the ORM's six cost more than running them."""
+    sql = _product_page()
+    with connection.cursor() as cursor:
+        cursor.execute(sql.main, [shop.pk, language, slug, ProductStatus.ACTIVE])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        translation, product, brand, category = instances(row, sql.main_parts)
+        pk = product.pk  # type: ignore[union-attr]
+        found = {}
+        for name, query, build in sql.related:
+            cursor.execute(query, [pk])
+            found[name] = [build(r) for r in cursor.fetchall()]
+    assert isinstance(translation, ProductTranslation) and isinstance(product, Product)
+    _cache(translation, "product", product)
+    _cache(product, "brand", brand)
+    _cache(product, "category", category)
+    variants = found["variants"]
+    for variant in variants:
+        _cache(variant, "product", product)
+        attach(variant, "option_values", [v for (pk, v) in found["values"] if pk == variant.pk])
+    attach(product, "variants", variants)
+    options = []
+    for product_option, option in found["options"]:
+        _cache(product_option, "product", product)
+        _cache(product_option, "option", option)
+        options.append(product_option)
+    attach(product, "product_options", options)
+    images = found["images"]
+    for image in images:
+        _cache(image, "product", product)
+    attach(product, "images", images)
+    attach(product, "translations", found["slugs"])
+    return translation
+
+
+def _cache(obj: Any, relation: str, value: Any) -> None:
+    obj._meta.get_field(relation).set_cached_value(obj, value)
+
+
+@dataclass(frozen=True)
+class _ProductPage:
+    main: str
+    main_parts: list[tuple[type[Model], list[Field]]]
+    # (name, SQL taking the product's id, what one of its rows becomes)
+    related: list[tuple[str, str, Callable[[Sequence[Any]], Any]]]
+
+
+@cache
+def _product_page() -> _ProductPage:
+    quote = connection.ops.quote_name
+
+    def table(model: type[Model]) -> str:
+        return quote(model._meta.db_table)
+
+    parts = {
+        # The searchable text stays behind (it is never shown).
+        "t": columns(
+            ProductTranslation,
+            "t",
+            only=[
+                f.name
+                for f in ProductTranslation._meta.concrete_fields
+                if f.name not in ("search_name", "search_body")
+            ],
+        ),
+        "p": columns(Product, "p"),
+        "b": columns(Brand, "b"),
+        "c": columns(Category, "c"),
+    }
+    main = (
+        f"SELECT {', '.join(select for select, _f in parts.values())} "
+        f"FROM {table(ProductTranslation)} t JOIN {table(Product)} p ON p.id = t.product_id "
+        f"LEFT JOIN {table(Brand)} b ON b.id = p.brand_id "
+        f"LEFT JOIN {table(Category)} c ON c.id = p.category_id "
+        "WHERE t.shop_id = %s AND t.language = %s AND t.slug = %s AND p.status = %s"
     )
+    main_parts = [
+        (ProductTranslation, parts["t"][1]),
+        (Product, parts["p"][1]),
+        (Brand, parts["b"][1]),
+        (Category, parts["c"][1]),
+    ]
+    variant_select, variant_fields = columns(Variant, "v")
+    value_select, value_fields = columns(OptionValue, "o")
+    through = Variant._meta.get_field("option_values").remote_field.through
+    variant_column = quote(through._meta.get_field("variant").column)
+    value_column = quote(through._meta.get_field("optionvalue").column)
+    po_select, po_fields = columns(ProductOption, "po")
+    option_select, option_fields = columns(Option, "op")
+    image_select, image_fields = columns(ProductImage, "i")
+    slug_select, slug_fields = columns(
+        ProductTranslation, "t", only=["product", "language", "slug"]
+    )
+    related: list[tuple[str, str, Callable[[Sequence[Any]], Any]]] = [
+        (
+            "variants",
+            f"SELECT {variant_select} FROM {table(Variant)} v WHERE v.product_id = %s "
+            "ORDER BY v.position, v.id",
+            lambda row: instance(Variant, variant_fields, row),
+        ),
+        (
+            "values",
+            f"SELECT vo.{variant_column}, {value_select} FROM {quote(through._meta.db_table)} vo "
+            f"JOIN {table(OptionValue)} o ON o.id = vo.{value_column} "
+            f"JOIN {table(Variant)} v ON v.id = vo.{variant_column} "
+            "WHERE v.product_id = %s ORDER BY o.option_id, o.position, o.code",
+            # (the variant's id, the value)
+            lambda row: (row[0], instance(OptionValue, value_fields, row[1:])),
+        ),
+        (
+            "options",
+            f"SELECT {po_select}, {option_select} FROM {table(ProductOption)} po "
+            f"JOIN {table(Option)} op ON op.id = po.option_id "
+            "WHERE po.product_id = %s ORDER BY po.position, po.id",
+            lambda row: instances(row, [(ProductOption, po_fields), (Option, option_fields)]),
+        ),
+        (
+            "images",
+            f"SELECT {image_select} FROM {table(ProductImage)} i WHERE i.product_id = %s "
+            "ORDER BY i.position, i.id",
+            lambda row: instance(ProductImage, image_fields, row),
+        ),
+        (
+            "slugs",
+            f"SELECT {slug_select} FROM {table(ProductTranslation)} t WHERE t.product_id = %s",
+            lambda row: instance(ProductTranslation, slug_fields, row),
+        ),
+    ]
+    return _ProductPage(main, main_parts, related)
 
 
 def home_rows(shop: Shop, language: str, *, limit: int = 8) -> dict[str, list[ProductTranslation]]:

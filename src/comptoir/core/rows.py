@@ -50,6 +50,18 @@ def instance(model: type[Model], fields: list[Field], values: Sequence[Any]) -> 
     return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
+def instances(
+    row: Sequence[Any], parts: Sequence[tuple[type[Model], list[Field]]]
+) -> list[Model | None]:
+    """One object per (model, fields) from a row that holds their columns side by side
+    (a SELECT of several :func:`columns` over a JOIN)."""
+    built, start = [], 0
+    for model, fields in parts:
+        built.append(instance(model, fields, row[start : start + len(fields)]))
+        start += len(fields)
+    return built
+
+
 def attach(obj: Model, relation: str, objects: list[Any]) -> None:
     """Give ``obj.<relation>.all()`` these ``objects`` without a query, as
     ``prefetch_related`` does (the same two attributes of the queryset it stores)."""

@@ -9,7 +9,7 @@ from django.db.models import Field, Model
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from comptoir.core.rows import Reused, columns, instance
+from comptoir.core.rows import Reused, columns, instances
 from comptoir.shops.models import Shop
 
 # The settings rows (one per shop, or none) that come with every shop: every product page
@@ -66,11 +66,8 @@ def _build(rows: list[tuple[Any, ...]]) -> Shop | None:
     if not rows:
         return None
     _select, parts = _query()
-    built: dict[str, Model | None] = {}
-    start = 0
-    for name, model, fields in parts:
-        built[name] = instance(model, fields, rows[0][start : start + len(fields)])
-        start += len(fields)
+    objects = instances(rows[0], [(model, fields) for _name, model, fields in parts])
+    built = {name: obj for (name, _model, _fields), obj in zip(parts, objects, strict=True)}
     shop = built.pop("")
     assert isinstance(shop, Shop)
     for name, related in built.items():
