@@ -67,11 +67,13 @@ class Command(BaseCommand):
             "1000000",
             "--max-requests-jitter",
             "100000",
-            "--access-logfile",
-            "-" if options["verbosity"] > 1 else "/dev/null",
             "--forwarded-allow-ips",
             os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         ]
+        if options["verbosity"] > 1:
+            # Without the option gunicorn does not build access lines at all (sent to
+            # /dev/null, each request would still pay for formatting its line).
+            web += ["--access-logfile", "-"]
         children = [subprocess.Popen(web)]  # noqa: S603
         if not options["no_worker"]:
             children.append(subprocess.Popen([sys.executable, "-m", "comptoir", "worker"]))
