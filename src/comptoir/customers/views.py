@@ -67,8 +67,8 @@ class SignOutView(auth_views.LogoutView):
 @require_POST
 def claim(request: HttpRequest, token: str) -> HttpResponse:
     """A guest turns their order into an account by choosing a password."""
-    order = order_from_token(token)
-    if order is None or order.shop_id != request.shop.pk:  # type: ignore[attr-defined]
+    order = order_from_token(token, request.shop)  # type: ignore[attr-defined]
+    if order is None:
         raise Http404
     if not _claim_offer(request, order):
         messages.info(request, _("Please sign in to see this order in your account."))

@@ -33,7 +33,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     returned = bool(request.GET.get("return"))
     # Back from the payment page, the confirmation screens the order: its fraud signals
     # come along with it.
-    order = _order(request, token, related=("fraud_signals",) if returned else ())
+    order = _order(request, token, with_signals=returned)
     payment = order.payments.order_by("-created_at").first()
     if returned and payment is not None and order.status == OrderStatus.PENDING_PAYMENT:
         # A confirmation locks and updates these very objects: the page shows them as the
@@ -163,11 +163,10 @@ def _claim_offer(request: HttpRequest, order: Order) -> bool:
     )
 
 
-def _order(request: HttpRequest, token: str, *, related: tuple[str, ...] = ()) -> Order:
-    order = order_from_token(token, related=related)
-    if order is None or order.shop_id != request.shop.pk:  # type: ignore[attr-defined]
-        raise Http404
+def _order(request: HttpRequest, token: str, *, with_signals: bool = False) -> Order:
     # The request's shop comes with its settings rows (ShopMiddleware): reused by whatever
     # this order's page or its payment reads of them.
-    order.shop = request.shop  # type: ignore[attr-defined]
+    order = order_from_token(token, request.shop, with_signals=with_signals)  # type: ignore[attr-defined]
+    if order is None:
+        raise Http404
     return order

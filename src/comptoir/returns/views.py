@@ -66,7 +66,7 @@ def _back(request: HttpRequest, order: Order) -> HttpResponse:
 
 
 def _order(request: HttpRequest, token: str) -> Order:
-    order = order_from_token(token)
-    if order is None or order.shop_id != request.shop.pk:  # type: ignore[attr-defined]
+    order = order_from_token(token, request.shop)  # type: ignore[attr-defined]
+    if order is None:
         raise Http404
     return order

@@ -104,8 +104,8 @@ def contact(request: HttpRequest) -> HttpResponse:
 def ask_about_order(request: HttpRequest, token: str) -> HttpResponse:
     """The question asked from the order page: the signed link proves the order is theirs."""
     shop: Shop = request.shop  # type: ignore[attr-defined]
-    order = order_from_token(token)
-    if order is None or order.shop_id != shop.pk:
+    order = order_from_token(token, shop)
+    if order is None:
         raise Http404
     form = OrderQuestionForm(request.POST or None)
     context: dict[str, Any] = {"form": form, "order": order, "token": token, "noindex": True}
