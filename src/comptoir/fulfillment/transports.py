@@ -19,7 +19,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from comptoir.fulfillment.models import FulfillmentRoute, RouteKind, Shipment, Transport
-from comptoir.fulfillment.pdf import render_purchase_order
 from comptoir.fulfillment.signing import IDEMPOTENCY_HEADER, signed_headers
 
 USER_AGENT = "Comptoir-fulfillment/1"
@@ -196,6 +195,10 @@ def purchase_order_email(
         headers={"X-Comptoir-Batch": name},
     )
     message.attach(name, content, "text/csv")
+    # Imported here: the PDF library takes half a second to import, and the web
+    # processes, which import this module to enqueue dispatches, never write a PDF.
+    from comptoir.fulfillment.pdf import render_purchase_order
+
     message.attach(
         name.removesuffix(".csv") + ".pdf",
         render_purchase_order(shipments=shipments),
