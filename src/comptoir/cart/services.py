@@ -56,7 +56,8 @@ def check_stock(variant: Variant, quantity: int) -> None:
 
 
 @transaction.atomic
-def add(cart: Cart, variant: Variant, quantity: int) -> CartLine:
+def add(cart: Cart, variant: Variant, quantity: int) -> int:
+    """Add ``quantity`` of ``variant``; the basket's item count after it."""
     if cart.order_id:
         raise CartError(_("This basket has already been ordered."))
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
@@ -68,14 +69,13 @@ def add(cart: Cart, variant: Variant, quantity: int) -> CartLine:
         line.quantity = total
         line.save(update_fields=["quantity"])
     else:
-        line = CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
-    _touch(cart)
-    return line
+        CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+    return _touch(cart)
 
 
 @transaction.atomic
-def set_quantity(cart: Cart, line_id: int, quantity: int) -> None:
-    """Change a line; 0 removes it."""
+def set_quantity(cart: Cart, line_id: int, quantity: int) -> int:
+    """Change a line; 0 removes it. The basket's item count after it."""
     line = CartLine.objects.select_related("variant__product").filter(cart=cart, pk=line_id).first()
     if line is None:
         raise CartError(_("This line is no longer in your basket."))
@@ -85,7 +85,7 @@ def set_quantity(cart: Cart, line_id: int, quantity: int) -> None:
         check_stock(line.variant, quantity)
         line.quantity = quantity
         line.save(update_fields=["quantity"])
-    _touch(cart)
+    return _touch(cart)
 
 
 @transaction.atomic
@@ -105,18 +105,21 @@ def merge(source: Cart, target: Cart) -> Cart:
     return target
 
 
-def _touch(cart: Cart) -> None:
+def _touch(cart: Cart) -> int:
     """A new version of the basket (an order placed from an older page is refused), read
-    back by the same statement."""
+    back by the same statement with the basket's item count, which the header shows."""
     now = timezone.now()
+    lines = connection.ops.quote_name(CartLine._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE cart_cart SET version = version + 1, updated_at = %s WHERE id = %s "
-            "RETURNING version",
+            f"RETURNING version, (SELECT COALESCE(SUM(quantity), 0) FROM {lines} "
+            "WHERE cart_id = cart_cart.id)",
             [
                 Cart._meta.get_field("updated_at").get_db_prep_value(now, connection),
                 Cart._meta.pk.get_db_prep_value(cart.pk, connection),
             ],
         )
-        (cart.version,) = cursor.fetchone()
+        cart.version, count = cursor.fetchone()
     cart.updated_at = now
+    return int(count)

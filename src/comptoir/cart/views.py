@@ -52,10 +52,10 @@ def add(request: HttpRequest) -> HttpResponse:
         return render_basket(request, current_cart(request), error=str(error), status=400)
     cart = current_or_new_cart(request)
     try:
-        services.add(cart, variant, quantity)
+        count = services.add(cart, variant, quantity)
     except CartError as error:
         return render_basket(request, cart, error=str(error), status=400)
-    remember(request, cart)
+    remember(request, cart, count=count)
     messages.success(
         request, _("%(name)s was added to your basket.") % {"name": _product_name(variant.product)}
     )
@@ -75,10 +75,10 @@ def update(request: HttpRequest) -> HttpResponse:
             quantity = 0
         else:
             quantity = services.parse_quantity(request.POST.get("quantity", ""))
-        services.set_quantity(cart, int(line_id), quantity)
+        count = services.set_quantity(cart, int(line_id), quantity)
     except CartError as error:
         return render_basket(request, cart, error=str(error), error_line=line_id, status=400)
-    remember(request, cart)
+    remember(request, cart, count=count)
     messages.success(request, _("Your basket was updated."))
     return HttpResponseRedirect(reverse("cart:detail"), status=303)
 
