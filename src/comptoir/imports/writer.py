@@ -620,16 +620,19 @@ class CatalogWriter:
         """One slug per record and language, unique in the shop: the wanted slug when it is
         free, else the catalog's own -2, -3... suffixing."""
         wanted = [make_slug(r.slug or r.name, 200) for r in records]
-        marks = ", ".join(["%s"] * len(self.languages))
-        taken = set(
-            select_in(
-                "SELECT language, slug FROM catalog_producttranslation "
-                f"WHERE shop_id = %s AND language IN ({marks})",
-                [self.shop.pk, *self.languages],
-                "slug",
-                list(dict.fromkeys(wanted)),
+        taken: set[tuple[str, str]] = set()
+        # A query per language: each slug is then one probe of the (shop, language, slug)
+        # index; with ``language IN (...)`` PostgreSQL read the shop's whole range of it.
+        for language in self.languages:
+            taken.update(
+                select_in(
+                    "SELECT language, slug FROM catalog_producttranslation "
+                    "WHERE shop_id = %s AND language = %s",
+                    [self.shop.pk, language],
+                    "slug",
+                    list(dict.fromkeys(wanted)),
+                )
             )
-        )
         result: list[dict[str, str]] = []
         used: set[tuple[str, str]] = set()
         for slug in wanted:
