@@ -220,6 +220,9 @@ class CatalogWriter:
 
     def _category_id(self, path: list[str]) -> int | None:
         """The category for ``["Clothing", "T-shirts"]``, created level by level if new."""
+        known = self.category_ids.get(tuple(path))
+        if known is not None:  # nearly every product of a file: no walk down the levels
+            return known
         parent_id: int | None = None
         for depth in range(1, len(path) + 1):
             key = tuple(path[:depth])
