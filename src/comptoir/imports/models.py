@@ -109,7 +109,9 @@ class LegacyKey(models.Model):
     """How the old platform knew a product or category: Shopify handle, WooCommerce id,
     PrestaShop id. Re-imports update through it; old URLs are matched to pages with it."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (shop, platform, kind, key) one starts with the shop
+    # and serves its lookups, and an import then updates one index less per key.
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
     platform = models.CharField(max_length=16, choices=ImportPlatform.choices)
     kind = models.CharField(max_length=16)  # handle, product, category
     key = models.CharField(max_length=200)

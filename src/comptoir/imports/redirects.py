@@ -15,7 +15,7 @@ from collections import defaultdict
 from django.db import connection
 from django.utils import timezone
 
-from comptoir.imports.bulk import insert_rows
+from comptoir.imports.bulk import insert_rows, select_in
 from comptoir.seo.models import Redirect
 from comptoir.shops.models import Shop
 
@@ -36,15 +36,20 @@ class RedirectBatch:
         if not self.pending:
             return 0
         pending, self.pending = self.pending, {}
-        redirects = Redirect.objects.filter(shop=self.shop)
+        shop_redirects = "SELECT id, new_path FROM seo_redirect WHERE shop_id = %s"
         # A page that is live again must not redirect away.
-        redirects.filter(old_path__in={new for new, _source in pending.values()}).delete()
+        live_again = select_in(
+            shop_redirects,
+            [self.shop.pk],
+            "old_path",
+            list({new for new, _source in pending.values()}),
+        )
+        if live_again:
+            Redirect.objects.filter(pk__in=[pk for pk, _target in live_again]).delete()
         # One hop: redirects that pointed at a path now redirected follow it (found through
         # the (shop, new_path) index, as add_redirect finds them).
         repoint: dict[str, list[int]] = defaultdict(list)
-        for pk, target in redirects.filter(new_path__in=list(pending)).values_list(
-            "pk", "new_path"
-        ):
+        for pk, target in select_in(shop_redirects, [self.shop.pk], "new_path", list(pending)):
             repoint[pending[target][0]].append(pk)
         for new_path, ids in repoint.items():
             Redirect.objects.filter(pk__in=ids).update(new_path=new_path)

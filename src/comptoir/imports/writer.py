@@ -220,6 +220,9 @@ class CatalogWriter:
 
     def _category_id(self, path: list[str]) -> int | None:
         """The category for ``["Clothing", "T-shirts"]``, created level by level if new."""
+        known = self.category_ids.get(tuple(path))
+        if known is not None:  # nearly every product of a file: no walk down the levels
+            return known
         parent_id: int | None = None
         for depth in range(1, len(path) + 1):
             key = tuple(path[:depth])
@@ -620,16 +623,19 @@ class CatalogWriter:
         """One slug per record and language, unique in the shop: the wanted slug when it is
         free, else the catalog's own -2, -3... suffixing."""
         wanted = [make_slug(r.slug or r.name, 200) for r in records]
-        marks = ", ".join(["%s"] * len(self.languages))
-        taken = set(
-            select_in(
-                "SELECT language, slug FROM catalog_producttranslation "
-                f"WHERE shop_id = %s AND language IN ({marks})",
-                [self.shop.pk, *self.languages],
-                "slug",
-                list(dict.fromkeys(wanted)),
+        taken: set[tuple[str, str]] = set()
+        # A query per language: each slug is then one probe of the (shop, language, slug)
+        # index; with ``language IN (...)`` PostgreSQL read the shop's whole range of it.
+        for language in self.languages:
+            taken.update(
+                select_in(
+                    "SELECT language, slug FROM catalog_producttranslation "
+                    "WHERE shop_id = %s AND language = %s",
+                    [self.shop.pk, language],
+                    "slug",
+                    list(dict.fromkeys(wanted)),
+                )
             )
-        )
         result: list[dict[str, str]] = []
         used: set[tuple[str, str]] = set()
         for slug in wanted:
