@@ -10,7 +10,7 @@ from django.db import connection
 
 from comptoir.cart.models import Cart, CartLine
 from comptoir.catalog.models import OptionValue, Product, ProductImage, ProductTranslation, Variant
-from comptoir.core.rows import attach, columns, instance, instances
+from comptoir.core.rows import attach, columns, instance, instances, relate
 from comptoir.shops.models import Shop
 
 
@@ -110,9 +110,9 @@ class _Queries:
 
     def line(self, row: tuple[Any, ...]) -> CartLine:
         line, variant, product, image = instances(row, [(m, f) for m, _s, f in self.parts])
-        CartLine._meta.get_field("variant").set_cached_value(line, variant)
-        Variant._meta.get_field("product").set_cached_value(variant, product)
-        Product._meta.get_field("cover_image").set_cached_value(product, image)
+        relate(line, "variant", variant)  # type: ignore[arg-type]
+        relate(variant, "product", product)  # type: ignore[arg-type]
+        relate(product, "cover_image", image)  # type: ignore[arg-type]
         return line  # type: ignore[return-value]
 
 

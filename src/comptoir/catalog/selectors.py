@@ -30,7 +30,7 @@ from comptoir.catalog.models import (
     ProductTranslation,
     Variant,
 )
-from comptoir.core.rows import attach, columns, instance, instances
+from comptoir.core.rows import attach, columns, instance, instances, relate
 from comptoir.shops.models import Shop
 
 SORTS = {
@@ -194,30 +194,26 @@ def product_by_slug(shop: Shop, language: str, slug: str) -> ProductTranslation 
             cursor.execute(query, [pk])
             found[name] = [build(r) for r in cursor.fetchall()]
     assert isinstance(translation, ProductTranslation) and isinstance(product, Product)
-    _cache(translation, "product", product)
-    _cache(product, "brand", brand)
-    _cache(product, "category", category)
+    relate(translation, "product", product)
+    relate(product, "brand", brand)
+    relate(product, "category", category)
     variants = found["variants"]
     for variant in variants:
-        _cache(variant, "product", product)
+        relate(variant, "product", product)
         attach(variant, "option_values", [v for (pk, v) in found["values"] if pk == variant.pk])
     attach(product, "variants", variants)
     options = []
     for product_option, option in found["options"]:
-        _cache(product_option, "product", product)
-        _cache(product_option, "option", option)
+        relate(product_option, "product", product)
+        relate(product_option, "option", option)
         options.append(product_option)
     attach(product, "product_options", options)
     images = found["images"]
     for image in images:
-        _cache(image, "product", product)
+        relate(image, "product", product)
     attach(product, "images", images)
     attach(product, "translations", found["slugs"])
     return translation
-
-
-def _cache(obj: Any, relation: str, value: Any) -> None:
-    obj._meta.get_field(relation).set_cached_value(obj, value)
 
 
 @dataclass(frozen=True)

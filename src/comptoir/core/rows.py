@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.db import connection
@@ -25,29 +26,59 @@ def columns(model: type[Model], alias: str, *, only: Sequence[str] = ()) -> tupl
     """``alias.col, ...`` for every concrete field of ``model`` (or the primary key and
     the fields named in ``only``; the others are deferred, as with ``QuerySet.only``),
     primary key first (NULL when a LEFT JOIN found no row), and those fields in order."""
-    fields = sorted(
-        (
-            f
-            for f in model._meta.concrete_fields
-            if not only or f.primary_key or f.name in only or f.attname in only
-        ),
-        key=lambda f: not f.primary_key,
+    select, fields = _columns(model, alias, tuple(only))
+    return select, list(fields)
+
+
+@cache
+def _columns(
+    model: type[Model], alias: str, only: tuple[str, ...]
+) -> tuple[str, tuple[Field, ...]]:
+    fields = tuple(
+        sorted(
+            (
+                f
+                for f in model._meta.concrete_fields
+                if not only or f.primary_key or f.name in only or f.attname in only
+            ),
+            key=lambda f: not f.primary_key,
+        )
     )
     quote = connection.ops.quote_name
     return ", ".join(f"{alias}.{quote(f.column)}" for f in fields), fields
 
 
-def instance(model: type[Model], fields: list[Field], values: Sequence[Any]) -> Model | None:
+def instance(model: type[Model], fields: Sequence[Field], values: Sequence[Any]) -> Model | None:
     """The object the ORM would have built from ``values`` (the columns of
     :func:`columns`), or None when its primary key is NULL."""
     if values[0] is None:
         return None
-    converted = list(values)
+    attnames, converters = _reading(model, tuple(fields))
+    if converters:
+        values = list(values)
+        for index, col, convert in converters:
+            values[index] = convert(values[index], col, connection)
+    return model.from_db(connection.alias, attnames, values)
+
+
+@cache
+def _reading(
+    model: type[Model], fields: tuple[Field, ...]
+) -> tuple[list[str], list[tuple[int, Any, Callable[..., Any]]]]:
+    """The attribute names of ``fields``, and the database converters the ORM applies
+    to their values (index, column, converter), worked out once per model and fields."""
+    converters = []
     for index, field in enumerate(fields):
         col = field.get_col(model._meta.db_table)
         for convert in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
-            converted[index] = convert(converted[index], col, connection)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
+            converters.append((index, col, convert))
+    return [f.attname for f in fields], converters
+
+
+def relate(obj: Model, relation: str, value: Model | None) -> None:
+    """Set ``obj.<relation>`` (a foreign key or one-to-one, either side) to ``value``
+    without a query, as ``select_related`` does."""
+    obj._meta.get_field(relation).set_cached_value(obj, value)  # type: ignore[union-attr]
 
 
 def instances(

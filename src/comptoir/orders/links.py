@@ -13,7 +13,7 @@ from django.db.models import Field, Model
 from django.urls import reverse
 from django.utils.translation import override
 
-from comptoir.core.rows import columns, instances
+from comptoir.core.rows import columns, instances, relate
 from comptoir.orders.models import Order
 from comptoir.shops.models import Shop
 
@@ -45,9 +45,9 @@ def order_from_token(
     order, *signals = instances(row, query.parts)
     assert isinstance(order, Order)
     if shop is not None:
-        Order._meta.get_field("shop").set_cached_value(order, shop)
+        relate(order, "shop", shop)
     if with_signals:
-        Order._meta.get_field("fraud_signals").set_cached_value(order, signals[0])
+        relate(order, "fraud_signals", signals[0])
     return order
 
 

@@ -9,7 +9,7 @@ from django.db.models import Field, Model
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from comptoir.core.rows import Reused, columns, instances
+from comptoir.core.rows import Reused, columns, instances, relate
 from comptoir.shops.models import Shop
 
 # The settings rows (one per shop, or none) that come with every shop: every product page
@@ -71,9 +71,9 @@ def _build(rows: list[tuple[Any, ...]]) -> Shop | None:
     shop = built.pop("")
     assert isinstance(shop, Shop)
     for name, related in built.items():
-        Shop._meta.get_field(name).set_cached_value(shop, related)  # type: ignore[union-attr]
+        relate(shop, name, related)
         if related is not None:
-            related._meta.get_field("shop").set_cached_value(related, shop)  # type: ignore[union-attr]
+            relate(related, "shop", shop)
     return shop
 
 
