@@ -193,7 +193,11 @@ class OptionValue(models.Model):
 
 
 class Product(TimeStampedModel):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
+    # No index of its own on shop, product, or slug below: a longer index starting with the
+    # column serves the same look-ups, and each index more is written on every import.
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="products", db_index=False
+    )
     kind = models.CharField(
         _("kind"), max_length=16, choices=ProductKind.choices, default=ProductKind.PHYSICAL
     )
@@ -277,12 +281,18 @@ class Product(TimeStampedModel):
 
 
 class ProductTranslation(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="translations", db_index=False
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(
-        _("slug"), max_length=220, blank=True, help_text=_("Left blank, it is made from the name.")
+        _("slug"),
+        max_length=220,
+        blank=True,
+        db_index=False,
+        help_text=_("Left blank, it is made from the name."),
     )
     description = models.TextField(
         _("description"), blank=True, help_text=_("Sanitised HTML: formatting and links only.")
@@ -310,7 +320,9 @@ class ProductTranslation(models.Model):
 
 
 class ProductOption(models.Model):
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="product_options")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="product_options", db_index=False
+    )
     option = models.ForeignKey(Option, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -325,7 +337,7 @@ class ProductOption(models.Model):
 
 
 class Variant(TimeStampedModel):
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+", db_index=False)
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     sku = models.CharField(_("SKU"), max_length=64)
     gtin = models.CharField(_("GTIN / EAN"), max_length=14, blank=True)

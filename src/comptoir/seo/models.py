@@ -18,7 +18,10 @@ class Redirect(TimeStampedModel):
     """A permanent redirect from an old path on this shop to its new page. ``old_path`` is the
     path only (with its query string when it matters), always starting with "/"."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="redirects")
+    # (shop, old_path) and (shop, new_path) serve every look-up by shop.
+    shop = models.ForeignKey(
+        Shop, on_delete=models.CASCADE, related_name="redirects", db_index=False
+    )
     old_path = models.CharField(_("old address"), max_length=1000)
     new_path = models.CharField(_("new address"), max_length=1000)
     source = models.CharField(
