@@ -41,29 +41,29 @@ pytestmark = pytest.mark.django_db
 # The shipping zones and their methods: one plain-SQL query instead of two (2026-12-03).
 PLACE_QUERY_CEILING = {"postgresql": 29, "sqlite": 30}
 # The return page was 66 after issues 3, 4 and 6 (payment 34, parcels 10, self-service 3,
-# fraud screening 11, invoice 8). It is now 40, the same on both databases: the payment
-# confirms the page's own order and payment (locked and updated in place, not read again
-# after), the lines are read once for the stock, invoice, downloads and parcels, and the
-# page shows the parcels and the invoice as they were written. Statement by statement:
+# fraud screening 11, invoice 8), then 40: the payment confirms the page's own order and
+# payment (locked and updated in place, not read again after), the lines are read once
+# for the stock, invoice, downloads and parcels, and the page shows the parcels and the
+# invoice as they were written. It is now 35, the same on both databases: the latest
+# payment comes with the order, the card attempt is part of the payment's transaction,
+# the order's four events are one INSERT, the routes one statement. Statement by statement:
 # - request: the shop with its settings rows (ShopMiddleware: fraud thresholds, legal
-#   identity, self-service rules), the order with its fraud signals, its latest payment,
-#   the PSP's status (4);
-# - the event kept once (INSERT ... ON CONFLICT DO NOTHING, no savepoint), the card
-#   attempt (2);
-# - the payment's transaction (1 savepoint here, BEGIN in production): the order locked,
-#   the payment locked, marked succeeded unless another payment of the order was (one
-#   statement), its event, the order paid and its event (6);
+#   identity, self-service rules), the order with its fraud signals and latest payment,
+#   the PSP's status (3);
+# - the event kept once (INSERT ... ON CONFLICT DO NOTHING, no savepoint) (1);
+# - one transaction (1 savepoint here, BEGIN in production): the card attempt, the order
+#   locked, the payment locked, marked succeeded unless another payment of the order was
+#   (one statement), the order paid (6);
 # - stock: the reservations ended (UPDATE ... RETURNING), the variant, the movement (3);
-# - screening: every count and "is it blocked" in one statement, the screening row, its
-#   event (3);
-# - invoice: the number, the lines, the document, its event, its PDF task (5);
+# - screening: every count and "is it blocked" in one statement, the screening row (2);
+# - invoice: the number, the lines, the document, its PDF task (4);
 # - the email's row and task, without a savepoint (the order is paid once) (2);
-# - downloads: the lines' files (1); parcels: the product routes, the default route, and
-#   3 to create that route on the shop's first payment (as here) (5); the shipment, its
-#   lines, its event (3);
-# - the transaction's end, the event marked processed (2);
+# - downloads: the lines' files (1); parcels: the routes and the shop's default route in
+#   one statement, and 3 to create that route on the shop's first payment (as here) (4);
+#   the shipment, its lines, its event (3);
+# - the order's four events in one INSERT, the event marked processed, the end (3);
 # - the page: the session, the account offer, the order's events for the timeline (3).
-RETURN_QUERY_CEILING = 40
+RETURN_QUERY_CEILING = 35
 
 
 @pytest.fixture

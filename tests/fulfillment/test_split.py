@@ -137,3 +137,69 @@ def test_the_cut_off_is_on_the_shop_clock(shop):
     assert first_slot(route, datetime(2026, 12, 1, 13, 30, tzinfo=UTC)) == datetime(
         2026, 12, 1, 14, 0, tzinfo=UTC
     )
+
+
+def test_routes_are_read_in_one_statement_as_the_orm_would_give_them(
+    shop, django_assert_num_queries
+):
+    from comptoir.fulfillment.services import (
+        default_route,
+        overridden_routes,
+        route_for_products,
+    )
+
+    # Given a product on its own route, one through its supplier, one whose route is
+    # inactive, one whose own route wins over its supplier's, and one with nothing
+    wms = warehouse(shop, "http://127.0.0.1:9/")
+    dropship = FulfillmentRoute.objects.create(
+        shop=shop, name="Fournisseur", kind=RouteKind.DROPSHIP, transport=Transport.EMAIL
+    )
+    off = FulfillmentRoute.objects.create(
+        shop=shop, name="Fermé", kind=RouteKind.SELF_SHIP, active=False
+    )
+    home = FulfillmentRoute.objects.create(shop=shop, name="Chez moi", kind=RouteKind.SELF_SHIP)
+    supplier = Supplier.objects.create(shop=shop, name="Fournisseur", route=dropship)
+    own = stocked(shop, "OWN", route=home).product
+    through = stocked(shop, "SUP").product
+    ProductRoute.objects.create(product=through, supplier=supplier)
+    closed = stocked(shop, "OFF", route=off).product
+    both = stocked(shop, "BOTH").product
+    ProductRoute.objects.create(product=both, route=home, supplier=supplier)
+    plain = stocked(shop, "PLAIN").product
+    ids = {own.pk, through.pk, closed.pk, both.pk, plain.pk}
+
+    # When each product's route is read
+    with transaction.atomic(), django_assert_num_queries(1):
+        routes = route_for_products(shop, ids)
+
+    # Then the same routes as the ORM's reads, with every column, and the shop set
+    with transaction.atomic():
+        expected = {**dict.fromkeys(ids, default_route(shop)), **overridden_routes(ids)}
+    assert {pk: route.pk for pk, route in routes.items()} == {
+        own.pk: home.pk,
+        through.pk: dropship.pk,
+        closed.pk: wms.pk,
+        both.pk: home.pk,
+        plain.pk: wms.pk,
+    }
+    assert {pk: r.pk for pk, r in expected.items()} == {pk: r.pk for pk, r in routes.items()}
+    for route in routes.values():
+        fresh = FulfillmentRoute.objects.get(pk=route.pk)
+        assert [getattr(route, f.attname) for f in FulfillmentRoute._meta.concrete_fields] == [
+            getattr(fresh, f.attname) for f in FulfillmentRoute._meta.concrete_fields
+        ]
+        assert route.shop is shop
+    assert route_for_products(shop, set()) == {}
+
+
+def test_a_shop_without_a_default_route_gets_one_on_its_first_split(shop):
+    from comptoir.fulfillment.services import route_for_products
+
+    tea = stocked(shop, "TEA").product
+    assert not FulfillmentRoute.objects.filter(shop=shop).exists()
+
+    with transaction.atomic():
+        routes = route_for_products(shop, {tea.pk})
+
+    default = FulfillmentRoute.objects.get(shop=shop, is_default=True)
+    assert routes == {tea.pk: default} and default.kind == RouteKind.SELF_SHIP

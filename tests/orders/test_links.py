@@ -48,3 +48,30 @@ def test_another_shops_link_or_a_forged_one_gives_nothing(order):
     assert order_from_token(token, other) is None
     assert order_from_token(token[:-2] + "xx") is None
     assert order_from_token("not-even-signed") is None
+
+
+def test_the_order_page_s_link_gives_the_latest_payment_in_the_same_query(
+    order, shop, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from comptoir.orders.links import order_and_payment_from_token
+    from comptoir.payments.models import Payment
+
+    first = order.payments.get()
+    later = Payment.objects.create(order=order, provider="sandbox", amount=first.amount,
+                                   currency=first.currency)  # fmt: skip
+    Payment.objects.filter(pk=later.pk).update(created_at=first.created_at + timedelta(seconds=1))
+    token = order_status_token(order)
+
+    with django_assert_num_queries(1):
+        found, payment = order_and_payment_from_token(token, shop, with_signals=True)
+    with django_assert_num_queries(0):
+        assert found == order and payment == later
+        assert payment.order is found and found.fraud_signals.ip == "192.0.2.7"
+    assert payment == found.payments.order_by("-created_at").first()
+    assert payment.amount == later.amount and payment.created_at > first.created_at
+
+    Payment.objects.all().delete()
+    assert order_and_payment_from_token(token, shop) == (order, None)
+    assert order_and_payment_from_token("not-even-signed", shop) is None

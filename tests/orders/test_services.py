@@ -217,3 +217,33 @@ def test_a_payment_after_cancellation_is_refunded_not_paid(shop):
     assert Refund.objects.get().amount == payment.amount
     assert stock(variant) == (5, 0)
     assert order.events.filter(kind="payment_refunded_automatically").count() == 1
+
+
+def test_events_written_together_are_one_insert_and_nothing_on_failure(placed):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    placed, _variant = placed
+    before = OrderEvent.objects.count()
+    # Given two events recorded together: nothing is written until the block ends
+    with transaction.atomic(), CaptureQueriesContext(connection) as ctx:
+        with services.events_written_together():
+            services.record_event(placed, "first", actor="t")
+            with services.events_written_together():  # nested: the outer one writes
+                services.record_event(placed, "second", actor="t", data={"n": 2})
+            assert OrderEvent.objects.count() == before
+        # Then one INSERT wrote both, in the order they were recorded
+        written = [q["sql"] for q in ctx.captured_queries if "orders_orderevent" in q["sql"]]
+        assert len(written) == 2 and written[1].startswith("INSERT")  # the count, the insert
+    events = list(OrderEvent.objects.filter(order=placed).order_by("created_at", "pk"))
+    assert [(e.kind, e.data) for e in events[-2:]] == [("first", {}), ("second", {"n": 2})]
+
+    # And an exception inside writes none of them
+    with pytest.raises(ValueError), transaction.atomic(), services.events_written_together():
+        services.record_event(placed, "lost", actor="t")
+        raise ValueError
+    assert not OrderEvent.objects.filter(kind="lost").exists()
+    # Outside such a block, an event is written at once
+    with transaction.atomic():
+        services.record_event(placed, "at_once", actor="t")
+        assert OrderEvent.objects.filter(kind="at_once").exists()

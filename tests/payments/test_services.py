@@ -236,3 +236,48 @@ def test_refunds_never_exceed_captures(shop, requests):
         )
         assert order.status == expected
         transaction.set_rollback(True)
+
+
+def test_the_card_attempt_and_the_payment_are_kept_together_or_not_at_all(order, monkeypatch):
+    # Given a confirmation that fails half-way (after the payment's own writes)
+    from comptoir.fraud.models import PaymentAttempt
+    from comptoir.orders import services as order_services
+
+    payment = order.payments.get()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(order_services, "mark_locked_order_paid", broken)
+
+    # When the provider's event is applied
+    with pytest.raises(RuntimeError):
+        payments.apply_event("sandbox", succeeded(payment))
+
+    # Then nothing of it stays but the event's row, unprocessed: its retry applies it whole
+    assert PaymentAttempt.objects.count() == 0
+    assert OrderEvent.objects.filter(kind="payment_confirmed").count() == 0
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+    assert WebhookEvent.objects.get().processed_at is None
+    monkeypatch.undo()
+    assert payments.apply_event("sandbox", succeeded(payment)) == "paid"
+    assert PaymentAttempt.objects.count() == 1
+    assert WebhookEvent.objects.get().processed_at is not None
+
+
+def test_a_payment_s_events_are_written_in_one_statement_in_their_order(order):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    payment = order.payments.get()
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert payments.apply_event("sandbox", succeeded(payment)) == "paid"
+
+    inserts = [q["sql"] for q in ctx.captured_queries if "INSERT" in q["sql"]]
+    assert len([s for s in inserts if '"orders_orderevent"' in s]) == 1
+    kinds = list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
+    assert kinds[-4:] == ["payment_confirmed", "status", "fraud_screening", "invoice_issued"]
+    stamps = list(OrderEvent.objects.filter(order=order).values_list("created_at", flat=True))
+    assert stamps == sorted(stamps)

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.cart.models import MAX_QUANTITY, Cart, CartLine
-from comptoir.catalog.models import ProductStatus, Variant
+from comptoir.catalog.models import Product, ProductStatus, ProductTranslation, Variant
 from comptoir.core.exceptions import ComptoirError
+from comptoir.core.rows import attach, columns, instance, instances, relate
 from comptoir.shops.models import Shop
 
 
@@ -31,18 +32,43 @@ def parse_quantity(raw: object) -> int:
 
 
 def purchasable_variant(shop: Shop, variant_id: object) -> Variant:
+    """The shop's variant of an active product, with its product and the product's
+    translations (the basket's message names it): one plain-SQL query (comptoir.core.rows),
+    as every "add to basket" reads it."""
     try:
         pk = int(str(variant_id))
     except ValueError:
         raise CartError(_("This product does not exist.")) from None
-    variant = (
-        Variant.objects.select_related("product")
-        .filter(pk=pk, shop=shop, product__status=ProductStatus.ACTIVE)
-        .first()
-    )
-    if variant is None:
+    if not -(2**63) <= pk < 2**63:
         raise CartError(_("This product is no longer sold."))
+    variant_select, variant_fields = columns(Variant, "v")
+    product_select, product_fields = columns(Product, "p")
+    names_select, names_fields = columns(ProductTranslation, "t", only=TRANSLATION_COLUMNS)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {variant_select}, {product_select}, {names_select} "  # noqa: S608
+            f"FROM {quote(Variant._meta.db_table)} v "
+            f"JOIN {quote(Product._meta.db_table)} p ON p.id = v.product_id "
+            f"LEFT JOIN {quote(ProductTranslation._meta.db_table)} t ON t.product_id = p.id "
+            "WHERE v.id = %s AND v.shop_id = %s AND p.status = %s ORDER BY t.id",
+            [pk, shop.pk, ProductStatus.ACTIVE.value],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        raise CartError(_("This product is no longer sold."))
+    parts = [(Variant, variant_fields), (Product, product_fields)]
+    variant, product = instances(rows[0], parts)
+    assert isinstance(variant, Variant) and isinstance(product, Product)
+    relate(variant, "product", product)
+    start = len(variant_fields) + len(product_fields)
+    names = [instance(ProductTranslation, names_fields, row[start:]) for row in rows]
+    attach(product, "translations", [name for name in names if name is not None])
     return variant
+
+
+# What the basket's message reads of a product's translations (its name, in a language).
+TRANSLATION_COLUMNS = ("product_id", "shop_id", "language", "name", "slug")
 
 
 def check_stock(variant: Variant, quantity: int) -> None:
@@ -60,7 +86,11 @@ def add(cart: Cart, variant: Variant, quantity: int) -> int:
     """Add ``quantity`` of ``variant``; the basket's item count after it."""
     if cart.order_id:
         raise CartError(_("This basket has already been ordered."))
-    line = CartLine.objects.filter(cart=cart, variant=variant).first()
+    known = remembered_lines(cart)
+    if known is not None:  # a basket this request created, or read with its lines
+        line = next((line for line in known if line.variant_id == variant.pk), None)
+    else:
+        line = CartLine.objects.filter(cart=cart, variant=variant).first()
     total = quantity + (line.quantity if line else 0)
     if total > MAX_QUANTITY:
         raise CartError(_("At most %(max)s of one item per order.") % {"max": MAX_QUANTITY})
@@ -70,7 +100,16 @@ def add(cart: Cart, variant: Variant, quantity: int) -> int:
         line.save(update_fields=["quantity"])
     else:
         CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+    # The lines this request held are no longer the basket's.
+    getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
     return _touch(cart)
+
+
+def remembered_lines(cart: Cart) -> list[CartLine] | None:
+    """``cart``'s lines if this request already holds them (``cart.lines.all()`` without
+    a query), else None."""
+    cache = getattr(cart, "_prefetched_objects_cache", {})
+    return list(cache["lines"]) if "lines" in cache else None
 
 
 @transaction.atomic

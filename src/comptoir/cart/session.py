@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from comptoir.cart.models import Cart
 from comptoir.cart.selectors import open_cart
+from comptoir.core.rows import attach
 
 CART_KEY = "cart_id"
 COUNT_KEY = "cart_count"
@@ -55,6 +56,7 @@ def new_cart(request: HttpRequest) -> Cart:
         customer=user if user.is_authenticated else None,
     )
     cart.shop = request.shop  # type: ignore[attr-defined]
+    attach(cart, "lines", [])  # new: no line to look for
     remember(request, cart, count=0)
     return cart
 

@@ -75,6 +75,36 @@ def _reading(
     return [f.attname for f in fields], converters
 
 
+def refresh_locked(obj: Model, *, no_key: bool = False) -> None:
+    """``obj.refresh_from_db(from_queryset=Model.objects.select_for_update(no_key=...))``
+    of every column, in plain SQL: the row locked (where the database locks rows) and its
+    values set on ``obj`` in place. A cached related object stays unless its key changed.
+    Raises ``DoesNotExist`` if the row is gone."""
+    model = type(obj)
+    select, fields = columns(model, "t")
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    sql = f"SELECT {select} FROM {quote(model._meta.db_table)} t WHERE t.{quote(pk.column)} = %s"  # noqa: S608
+    features = connection.features
+    if features.has_select_for_update:
+        sql += (
+            " FOR NO KEY UPDATE"
+            if no_key and features.has_select_for_no_key_update
+            else (" FOR UPDATE")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk.get_db_prep_value(obj.pk, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"{model.__name__} {obj.pk} no longer exists")
+    fresh = instance(model, fields, row)
+    for field in fields:
+        value = getattr(fresh, field.attname)
+        if field.is_relation and field.is_cached(obj) and getattr(obj, field.attname) != value:
+            field.delete_cached_value(obj)
+        setattr(obj, field.attname, value)
+
+
 def relate(obj: Model, relation: str, value: Model | None) -> None:
     """Set ``obj.<relation>`` (a foreign key or one-to-one, either side) to ``value``
     without a query, as ``select_related`` does."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -16,6 +17,9 @@ from django.utils.translation import override
 from comptoir.core.rows import columns, instances, relate
 from comptoir.orders.models import Order
 from comptoir.shops.models import Shop
+
+if TYPE_CHECKING:
+    from comptoir.payments.models import Payment
 
 SALT = "comptoir.order-status"
 
@@ -31,24 +35,42 @@ def order_from_token(
     shop given is set on it (the request's comes with its settings rows), and with
     ``with_signals`` its fraud signals are read along. One plain-SQL query
     (comptoir.core.rows): every order page starts with it."""
+    found = _read(value, shop, with_signals=with_signals, with_payment=False)
+    return found[0] if found is not None else None
+
+
+def order_and_payment_from_token(
+    value: str, shop: Shop | None = None, *, with_signals: bool = False
+) -> tuple[Order, Payment | None] | None:
+    """:func:`order_from_token`, and the order's latest payment (None if it has none) read
+    in the same query, with its order set: what the order page shows."""
+    return _read(value, shop, with_signals=with_signals, with_payment=True)
+
+
+def _read(
+    value: str, shop: Shop | None, *, with_signals: bool, with_payment: bool
+) -> tuple[Order, Payment | None] | None:
     try:
         token = signing.loads(value, salt=SALT)
     except signing.BadSignature:
         return None
-    query = _token_query(with_signals)
+    query = _token_query(with_signals, with_payment)
     params = [str(token)] + ([shop.pk] if shop is not None else [])
     with connection.cursor() as cursor:
         cursor.execute(query.sql + (" AND o.shop_id = %s" if shop is not None else ""), params)
         row = cursor.fetchone()
     if row is None:
         return None
-    order, *signals = instances(row, query.parts)
+    order, *others = instances(row, query.parts)
     assert isinstance(order, Order)
     if shop is not None:
         relate(order, "shop", shop)
     if with_signals:
-        relate(order, "fraud_signals", signals[0])
-    return order
+        relate(order, "fraud_signals", others.pop(0))
+    payment = others.pop(0) if with_payment else None
+    if payment is not None:
+        relate(payment, "order", order)
+    return order, payment  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,7 @@ class _TokenQuery:
 
 
 @cache
-def _token_query(with_signals: bool) -> _TokenQuery:
+def _token_query(with_signals: bool, with_payment: bool = False) -> _TokenQuery:
     quote = connection.ops.quote_name
     select, fields = columns(Order, "o")
     parts: list[tuple[type[Model], list[Field]]] = [(Order, fields)]
@@ -69,6 +91,17 @@ def _token_query(with_signals: bool) -> _TokenQuery:
         select += ", " + signal_select
         parts.append((signals, signal_fields))
         join = f" LEFT JOIN {quote(signals._meta.db_table)} sig ON sig.order_id = o.id"
+    if with_payment:
+        payments = Order._meta.get_field("payments").related_model
+        table = quote(payments._meta.db_table)
+        payment_select, payment_fields = columns(payments, "p")
+        select += ", " + payment_select
+        parts.append((payments, payment_fields))
+        # The latest one, as ``order.payments.order_by("-created_at").first()``.
+        join += (
+            f" LEFT JOIN {table} p ON p.id = (SELECT p2.id FROM {table} p2 "  # noqa: S608
+            f"WHERE p2.order_id = o.id ORDER BY p2.created_at DESC LIMIT 1)"
+        )
     return _TokenQuery(
         f"SELECT {select} FROM {quote(Order._meta.db_table)} o{join} WHERE o.token = %s", parts
     )

@@ -11,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection
+
+from comptoir.catalog.models import Variant
+from comptoir.core.rows import columns, instances, relate
 from comptoir.orders.models import Order, OrderLine
 
 
@@ -39,7 +43,33 @@ def order_lines(order: Order) -> list[OrderLine]:
     lines = remembered(order, "lines")
     if lines is not None and all(_variant_loaded(line) for line in lines):
         return lines
-    return remember_related(order, "lines", order.lines.select_related("variant").all())
+    return remember_related(order, "lines", _lines_with_variants(order))
+
+
+def _lines_with_variants(order: Order) -> list[OrderLine]:
+    """``order.lines.select_related("variant")``, in plain SQL (comptoir.core.rows): every
+    payment reads them."""
+    line_select, line_fields = columns(OrderLine, "l")
+    variant_select, variant_fields = columns(Variant, "v")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {line_select}, {variant_select} "  # noqa: S608
+            f"FROM {quote(OrderLine._meta.db_table)} l "
+            f"LEFT JOIN {quote(Variant._meta.db_table)} v ON v.id = l.variant_id "
+            f"WHERE l.order_id = %s ORDER BY l.id",
+            [order.pk],
+        )
+        rows = cursor.fetchall()
+    parts = [(OrderLine, line_fields), (Variant, variant_fields)]
+    lines = []
+    for row in rows:
+        line, variant = instances(row, parts)
+        assert isinstance(line, OrderLine)
+        relate(line, "order", order)
+        relate(line, "variant", variant)
+        lines.append(line)
+    return lines
 
 
 def _variant_loaded(line: OrderLine) -> bool:

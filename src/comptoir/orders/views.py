@@ -17,7 +17,11 @@ from django.views.decorators.http import require_POST, require_safe
 from comptoir.core.exceptions import ComptoirError
 from comptoir.fraud import services as fraud
 from comptoir.fraud.views import refused as payment_step_refused
-from comptoir.orders.links import order_from_token, order_status_path
+from comptoir.orders.links import (
+    order_and_payment_from_token,
+    order_from_token,
+    order_status_path,
+)
 from comptoir.orders.models import Order
 from comptoir.orders.selectors import order_lines
 from comptoir.orders.states import PAID_STATES, OrderStatus
@@ -33,18 +37,23 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     returned = bool(request.GET.get("return"))
     # Back from the payment page, the confirmation screens the order: its fraud signals
     # come along with it.
-    order = _order(request, token, with_signals=returned)
-    payment = order.payments.order_by("-created_at").first()
-    if returned and payment is not None and order.status == OrderStatus.PENDING_PAYMENT:
-        # A confirmation locks and updates these very objects: the page shows them as the
-        # payment left them, with what it loaded (lines, parcels, invoice). Any other
-        # outcome (the webhook came first, the bank is still deciding) reads them again,
-        # as the webhook may have changed them meanwhile.
-        payment.order = order
-        if confirm_on_return(payment) != "paid":
-            columns = [field.attname for field in Order._meta.concrete_fields]
-            order.refresh_from_db(fields=columns)
-            payment.refresh_from_db(fields=[f.attname for f in Payment._meta.concrete_fields])
+    found = order_and_payment_from_token(token, request.shop, with_signals=returned)  # type: ignore[attr-defined]
+    if found is None:
+        raise Http404
+    order, payment = found
+    # A confirmation locks and updates these very objects: the page shows them as the
+    # payment left them, with what it loaded (lines, parcels, invoice). Any other outcome
+    # (the webhook came first, the bank is still deciding) reads them again, as the
+    # webhook may have changed them meanwhile.
+    if (
+        returned
+        and payment is not None
+        and order.status == OrderStatus.PENDING_PAYMENT
+        and confirm_on_return(payment) != "paid"
+    ):
+        columns = [field.attname for field in Order._meta.concrete_fields]
+        order.refresh_from_db(fields=columns)
+        payment.refresh_from_db(fields=[f.attname for f in Payment._meta.concrete_fields])
     from comptoir.customers.forms import ClaimAccountForm
     from comptoir.storefront.views import _nav
 

@@ -13,12 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, F, Subquery, Sum
+from django.db.models import F, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from comptoir.core.exceptions import ComptoirError
+from comptoir.core.rows import refresh_locked
 from comptoir.orders import notifications
 from comptoir.orders import services as orders
 from comptoir.orders.models import Order, OrderLine
@@ -53,29 +54,35 @@ def apply_event(provider: str, event: ProviderEvent, *, known: Payment | None = 
             return "duplicate"
     from comptoir.fraud.services import record_payment_attempt
 
-    # Before the payment is applied: its screening reads this attempt's card.
-    attempt = record_payment_attempt(
-        provider, event, order=known.order if known is not None else None
-    )
-    if event.kind == "payment.succeeded":
-        outcome = confirm_payment(
-            event.payment_id,
-            amount=event.amount,
-            currency=event.currency,
-            reference=event.reference,
-            actor=f"provider:{provider}",
-            known=known,
-            attempt=attempt,
+    # One transaction for the card attempt, the payment and the event marked processed:
+    # they are kept together or not at all (a failure leaves the event's row unprocessed,
+    # and the provider's retry applies it), and the attempt is no transaction of its own.
+    with transaction.atomic():
+        # Before the payment is applied: its screening reads this attempt's card.
+        attempt = record_payment_attempt(
+            provider, event, order=known.order if known is not None else None
         )
-    elif event.kind == "payment.failed":
-        outcome = fail_payment(
-            event.payment_id, reason=event.details.get("reason", ""), actor=f"provider:{provider}"
+        if event.kind == "payment.succeeded":
+            outcome = _confirm_payment(
+                event.payment_id,
+                amount=event.amount,
+                currency=event.currency,
+                reference=event.reference,
+                actor=f"provider:{provider}",
+                known=known,
+                attempt=attempt,
+            )
+        elif event.kind == "payment.failed":
+            outcome = _fail_payment(
+                event.payment_id,
+                reason=event.details.get("reason", ""),
+                actor=f"provider:{provider}",
+            )
+        else:
+            outcome = "ignored"
+        WebhookEvent.objects.filter(provider=provider, event_id=event.event_id).update(
+            processed_at=timezone.now()
         )
-    else:
-        outcome = "ignored"
-    WebhookEvent.objects.filter(provider=provider, event_id=event.event_id).update(
-        processed_at=timezone.now()
-    )
     return outcome
 
 
@@ -122,22 +129,39 @@ def confirm_payment(
     ``known`` (see :func:`apply_event`) is locked and refreshed in place; ``attempt`` is
     the card attempt :func:`fraud.services.record_payment_attempt` just recorded for it,
     which the screening reads rather than look it up."""
+    return _confirm_payment(
+        payment_id,
+        amount=amount,
+        currency=currency,
+        reference=reference,
+        actor=actor,
+        known=known,
+        attempt=attempt,
+    )
+
+
+def _confirm_payment(
+    payment_id: str,
+    *,
+    amount: Decimal | None,
+    currency: str,
+    reference: str = "",
+    actor: str,
+    known: Payment | None = None,
+    attempt: Any = None,
+) -> str:
+    """:func:`confirm_payment` inside its caller's transaction (no savepoint of its own)."""
+    assert transaction.get_connection().in_atomic_block
     # The order first, then its payment: the order every other use case locks them in
     # (cancel_order, refund_order). Payment first deadlocked against a cancellation.
     if known is not None and str(known.pk) == str(payment_id):
         order, payment = known.order, known
-        shop = order.shop
         # The caller's objects locked and brought up to date where they are, their columns
         # only: what was loaded along with them (the shop and its settings, the order's
-        # fraud signals) is kept, not read again.
-        order.refresh_from_db(
-            fields=_columns(Order), from_queryset=Order.objects.select_for_update(no_key=True)
-        )
-        order.shop = shop
-        payment.refresh_from_db(
-            fields=_columns(Payment), from_queryset=Payment.objects.select_for_update()
-        )
-        payment.order = order
+        # fraud signals) is kept, not read again. Plain SQL (comptoir.core.rows): the ORM
+        # spent more building these two statements than running them.
+        refresh_locked(order, no_key=True)
+        refresh_locked(payment)
     else:
         # The order found through its payment in the locking statement itself.
         order_id = Payment.objects.filter(pk=payment_id).values("order_id")[:1]
@@ -166,40 +190,56 @@ def confirm_payment(
         return "amount mismatch"
     payment.confirmed_at = timezone.now()
     payment.reference = reference or payment.reference
-    other_success = Payment.objects.filter(
-        order_id=order.pk, status=PaymentStatus.SUCCEEDED
-    ).exclude(pk=payment.pk)
     if order.status not in (OrderStatus.PENDING_PAYMENT, *PAID_STATES):
+        other_success = Payment.objects.filter(
+            order_id=order.pk, status=PaymentStatus.SUCCEEDED
+        ).exclude(pk=payment.pk)
         _refund_unwanted_capture(payment, order, duplicate=other_success.exists(), actor=actor)
         return "refunded a duplicate or late payment"
     # Succeeded unless another payment of the order did: the check and the write in one
     # statement. The order's lock, held, keeps another success from committing meanwhile.
-    succeeded = (
-        Payment.objects.filter(pk=payment.pk)
-        .exclude(Exists(other_success))
-        .update(
-            status=PaymentStatus.SUCCEEDED,
-            confirmed_at=payment.confirmed_at,
-            reference=payment.reference,
-        )
-    )
-    if not succeeded:
+    if not _mark_succeeded_unless_another_did(payment):
         _refund_unwanted_capture(payment, order, duplicate=True, actor=actor)
         return "refunded a duplicate or late payment"
     payment.status = PaymentStatus.SUCCEEDED
-    orders.record_event(
-        order,
-        "payment_confirmed",
-        actor=actor,
-        data={"payment": str(payment.pk), "amount": str(payment.amount)},
-    )
-    # The order is locked above, in this transaction: no need to lock and read it again.
-    orders.mark_locked_order_paid(order, actor=actor, attempt=attempt)
+    # Its events (confirmed, paid, screened, invoiced) in one INSERT.
+    with orders.events_written_together():
+        orders.record_event(
+            order,
+            "payment_confirmed",
+            actor=actor,
+            data={"payment": str(payment.pk), "amount": str(payment.amount)},
+        )
+        # The order is locked above, in this transaction: no need to lock and read it again.
+        orders.mark_locked_order_paid(order, actor=actor, attempt=attempt)
     return "paid"
 
 
-def _columns(model: Any) -> list[str]:
-    return [field.attname for field in model._meta.concrete_fields]
+def _mark_succeeded_unless_another_did(payment: Payment) -> bool:
+    """``UPDATE`` the payment to succeeded, with its ``confirmed_at`` and ``reference``,
+    unless another payment of its order succeeded; True if it did. Plain SQL: every
+    payment runs it, and the ORM spent more building it than the database running it."""
+    connection = transaction.get_connection()
+    meta = Payment._meta
+    table = connection.ops.quote_name(meta.db_table)
+    pk = meta.pk.get_db_prep_value(payment.pk, connection)
+    confirmed = meta.get_field("confirmed_at").get_db_prep_value(payment.confirmed_at, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, confirmed_at = %s, reference = %s "  # noqa: S608
+            f"WHERE id = %s AND NOT EXISTS (SELECT 1 FROM {table} p2 "
+            "WHERE p2.order_id = %s AND p2.status = %s AND p2.id <> %s)",
+            [
+                PaymentStatus.SUCCEEDED.value,
+                confirmed,
+                payment.reference,
+                pk,
+                payment.order_id,
+                PaymentStatus.SUCCEEDED.value,
+                pk,
+            ],
+        )
+        return cursor.rowcount == 1
 
 
 def _refund_unwanted_capture(
@@ -224,6 +264,11 @@ def _refund_unwanted_capture(
 
 @transaction.atomic
 def fail_payment(payment_id: str, *, reason: str, actor: str) -> str:
+    return _fail_payment(payment_id, reason=reason, actor=actor)
+
+
+def _fail_payment(payment_id: str, *, reason: str, actor: str) -> str:
+    assert transaction.get_connection().in_atomic_block
     payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
     if payment is None or payment.status != PaymentStatus.PENDING:
         return "ignored"

@@ -10,10 +10,11 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.urls import reverse
 
+from comptoir.core.rows import columns, instance
 from comptoir.sandbox_psp.models import IntentStatus, SandboxIntent, SandboxRefund, SandboxWebhook
 
 SIGNATURE_HEADER = "Sandbox-Signature"
@@ -97,7 +98,13 @@ def create_intent(
 
 
 def retrieve_intent(intent_id: str) -> dict[str, Any]:
-    intent = SandboxIntent.objects.filter(pk=intent_id).first()
+    # Plain SQL (comptoir.core.rows): every return from the payment page asks.
+    select, fields = columns(SandboxIntent, "i")
+    table = connection.ops.quote_name(SandboxIntent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} FROM {table} i WHERE i.id = %s", [str(intent_id)])  # noqa: S608
+        row = cursor.fetchone()
+    intent = instance(SandboxIntent, fields, row) if row is not None else None
     if intent is None:
         raise SandboxError(f"no such intent: {intent_id}")
     return as_dict(intent)

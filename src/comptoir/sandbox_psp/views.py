@@ -66,15 +66,17 @@ class CardForm(forms.Form):
 
 @csrf_protect
 def pay(request: HttpRequest, intent_id: str) -> HttpResponse:
-    intent = get_object_or_404(SandboxIntent, pk=intent_id)
-    if intent.status == IntentStatus.SUCCEEDED:
-        return HttpResponseRedirect(intent.return_url)
     form = CardForm(request.POST or None)
     error = ""
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST" or not form.is_valid():
+        intent = get_object_or_404(SandboxIntent, pk=intent_id)
+        if intent.status == IntentStatus.SUCCEEDED:
+            return HttpResponseRedirect(intent.return_url)
+    else:
         number = form.cleaned_data["number"]
+        # A card posted: the intent is read once, locked.
         with transaction.atomic():
-            intent = SandboxIntent.objects.select_for_update().get(pk=intent_id)
+            intent = get_object_or_404(SandboxIntent.objects.select_for_update(), pk=intent_id)
             if intent.status == IntentStatus.SUCCEEDED:
                 return HttpResponseRedirect(intent.return_url)
             intent.attempts += 1
