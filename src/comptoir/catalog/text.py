@@ -112,9 +112,9 @@ def normalize_for_search(value: str) -> str:
 
     Only the runs of non-ASCII characters are folded, the short ones remembered:
     ``translate`` over the whole text looked every character up in its tables in vain,
-    which made a bulk import spend a tenth of its time here. Folding a run alone gives what folding the
-    whole text gives: decomposition is per character, and the marks it could reorder
-    across characters are all removed."""
+    which made a bulk import spend a tenth of its time here. Folding a run alone gives
+    what folding the whole text gives: decomposition is per character, and the marks it
+    could reorder across characters are all removed."""
     lowered = (value or "").lower()
     if not lowered.isascii():
         # Again after folding: a compatibility decomposition may give capitals (ℌ -> H).
