@@ -55,6 +55,8 @@ from comptoir.seo.models import RedirectSource
 from comptoir.shops.models import Shop
 
 MAX_PRICE = Decimal("9999999999.99")
+# ``ProductStatus.values`` builds a new list on every access: once per record, in an import.
+PRODUCT_STATUSES = frozenset(ProductStatus.values)
 
 
 @lru_cache(maxsize=65536)
@@ -467,7 +469,7 @@ class CatalogWriter:
             category_id = self._category_id(record.category_path)
         else:
             category_id = None
-        status = record.status if record.status in ProductStatus.values else ProductStatus.DRAFT
+        status = record.status if record.status in PRODUCT_STATUSES else ProductStatus.DRAFT
         return {
             "status": status,
             "category_id": category_id,
@@ -495,6 +497,9 @@ class CatalogWriter:
         now = ops.adapt_datetimefield_value(timezone.now())
         currency = self.shop.currency
         shop_id = self.shop.pk
+        # Enum members are looked up through a descriptor: once per batch, not per row.
+        physical, standard, active = ProductKind.PHYSICAL, VatClass.STANDARD, ProductStatus.ACTIVE
+        pending = PendingImage.Status.PENDING
         product_rows, variant_rows = [], []
         prices_of: list[list[Decimal]] = []
         for record in records:
@@ -505,9 +510,9 @@ class CatalogWriter:
                 not v.track_stock or v.stock_quantity > 0 for v in record.variants
             )
             product_rows.append((
-                shop_id, ProductKind.PHYSICAL, fields["status"], fields["category_id"],
-                fields["brand_id"], VatClass.STANDARD, False, fields["allow_backorder"],
-                now if fields["status"] == ProductStatus.ACTIVE else None,
+                shop_id, physical, fields["status"], fields["category_id"],
+                fields["brand_id"], standard, False, fields["allow_backorder"],
+                now if fields["status"] == active else None,
                 min(prices), max(prices), 0, in_stock, now, now,
             ))  # fmt: skip
         product_ids = insert_rows(
@@ -552,7 +557,7 @@ class CatalogWriter:
             keys += self._key_rows(record, product_id)
             images += [
                 (self.job_id, product_id, image.url[:1000], image.alt[:200], i,
-                 PendingImage.Status.PENDING, "")
+                 pending, "")
                 for i, image in enumerate(record.images)
                 if image.url.startswith(("http://", "https://"))
             ]  # fmt: skip
