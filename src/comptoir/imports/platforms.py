@@ -146,6 +146,8 @@ def _typed(
 
 
 def _price(row: Row, column: str, raw: str, issues: list[Issue]) -> Decimal | None:
+    if not raw:  # most compare-at prices: nothing to read, nothing to report
+        return None
     warnings: list[str] = []
     try:
         value = parse_decimal(raw, warnings=warnings)
@@ -212,7 +214,7 @@ def _shopify_product(
         price_issues = len(issues) - price_issues
         gtin = ""
         try:
-            gtin = parse_barcode(barcode)
+            gtin = parse_barcode(barcode) if barcode else ""
         except ValueProblem as problem:
             # The row is still imported, without the barcode: the rest of it is sound.
             issues.append(issue(row, "Variant Barcode", str(problem), warning=True))
