@@ -143,7 +143,7 @@ def validate_record(record: ProductRecord, platform: str) -> None:
         if variant.weight_grams is not None and not 0 <= variant.weight_grams <= 2_000_000_000:
             add(Issue(variant.line, "", _("The weight is out of range."), True))
             variant.weight_grams = None
-        key = tuple(cached_slug(v, 80) for v in variant.options.values())
+        key = tuple([cached_slug(v, 80) for v in variant.options.values()])
         for name in variant.options:
             if name not in names:
                 names.append(name)
@@ -497,9 +497,10 @@ class CatalogWriter:
         now = ops.adapt_datetimefield_value(timezone.now())
         currency = self.shop.currency
         shop_id = self.shop.pk
-        # Enum members are looked up through a descriptor: once per batch, not per row.
-        physical, standard, active = ProductKind.PHYSICAL, VatClass.STANDARD, ProductStatus.ACTIVE
-        pending = PendingImage.Status.PENDING
+        # Enum members are looked up through a descriptor, and sqlite3 binds one only after
+        # looking for an adapter in vain: their plain values, once per batch.
+        physical, standard = ProductKind.PHYSICAL.value, VatClass.STANDARD.value
+        active, pending = ProductStatus.ACTIVE.value, PendingImage.Status.PENDING.value
         product_rows, variant_rows = [], []
         prices_of: list[list[Decimal]] = []
         for record in records:
@@ -554,7 +555,7 @@ class CatalogWriter:
                 seen_options += [o for o in option_ids if o not in seen_options]
             product_options += [(product_id, o, i) for i, o in enumerate(seen_options)]
             tag_links += [(product_id, t) for t in self._tag_ids(record.tags)]
-            keys += self._key_rows(record, product_id)
+            keys += self._key_rows(record, product_id, shop_id)
             images += [
                 (self.job_id, product_id, image.url[:1000], image.alt[:200], i,
                  pending, "")
@@ -594,11 +595,14 @@ class CatalogWriter:
         self.counts.products_created += len(product_ids)
         self.counts.variants_created += len(variant_ids)
 
-    def _key_rows(self, record: ProductRecord, product_id: int) -> list[tuple[object, ...]]:
+    def _key_rows(
+        self, record: ProductRecord, product_id: int, shop_id: int
+    ) -> list[tuple[object, ...]]:
         base = record.variants[0].price if len(record.variants) == 1 else None
         pairs = [("handle", record.handle), *record.legacy_keys]
+        platform = self.platform
         return [
-            (self.shop.pk, self.platform, kind, key[:200], product_id, base)
+            (shop_id, platform, kind, key[:200], product_id, base)
             for kind, key in dict.fromkeys(pairs)
             if key
         ]
