@@ -154,8 +154,9 @@ def _sqlite_insert(
 
 def select_in(sql: str, params: list[object], column: str, values: list[str]) -> list[tuple]:
     """``sql`` (a SELECT ending in its WHERE conditions, its parameters marked ``%s``)
-    narrowed to rows whose ``column`` is one of ``values``. The ORM prepares each value of an ``__in`` through its field,
-    which cost a bulk import more than the queries themselves."""
+    narrowed to rows whose ``column`` is one of ``values``. The ORM prepares each value of
+    an ``__in`` through its field, which cost a bulk import more than the queries
+    themselves."""
     if not values:
         return []
     rows: list[tuple] = []
