@@ -4,6 +4,7 @@ search index, slugs and stored descriptions of existing shops must not move."""
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 
 import nh3
@@ -13,7 +14,6 @@ from comptoir.catalog.text import (
     ALLOWED_ATTRIBUTES,
     ALLOWED_TAGS,
     LIGATURES,
-    NON_WORD_RE,
     make_slug,
     normalize_for_search,
     sanitize_html,
@@ -24,7 +24,7 @@ def reference_normalize(value: str) -> str:
     """``normalize_for_search`` as it was written before only non-ASCII runs were folded."""
     decomposed = unicodedata.normalize("NFKD", (value or "").lower().translate(LIGATURES))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return NON_WORD_RE.sub(" ", stripped.lower()).strip()
+    return re.sub(r"[^\w]+", " ", stripped.lower()).strip()
 
 
 def reference_sanitize(raw: str) -> str:
@@ -55,7 +55,7 @@ def test_normalize_for_search_examples(value: str, expected: str) -> None:
 def test_normalize_for_search_matches_the_whole_text_folding_for_every_code_point() -> None:
     # Given every character up to the supplementary planes, alone and among others
     # (accents and marks around it, a final sigma after it)
-    for code in range(0x20, 0x30000):
+    for code in range(0x30000):
         if 0xD800 <= code < 0xE000:
             continue
         char = chr(code)
@@ -66,7 +66,7 @@ def test_normalize_for_search_matches_the_whole_text_folding_for_every_code_poin
 
 def test_normalize_for_search_matches_the_reference_on_random_mixed_text() -> None:
     rng = random.Random(5)
-    pool = [chr(c) for c in range(0x20, 0x2100)] + list("œæßøłđΣΩ\u0301\u0308\u034fﬁ한글")
+    pool = [chr(c) for c in range(0x2100)] + list("œæßøłđΣΩ\u0301\u0308\u034fﬁ한글")
     for _ in range(20_000):
         value = "".join(rng.choice(pool) for _ in range(rng.randint(0, 30)))
         assert normalize_for_search(value) == reference_normalize(value), repr(value)
