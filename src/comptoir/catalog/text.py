@@ -50,15 +50,19 @@ TAG_RE = re.compile(r"<[^>]+>")
 SPACE_RE = re.compile(r"\s+")
 
 
+# Built once: ``nh3.clean`` turned these options into a new sanitiser on every call (21 µs
+# for a short description, against 3 µs for the sanitising itself).
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener nofollow",
+)
+
+
 def sanitize_html(raw: str) -> str:
     """Keep the formatting a description needs and drop everything that could run."""
-    return nh3.clean(
-        raw or "",
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener nofollow",
-    ).strip()
+    return _CLEANER.clean(raw or "").strip()
 
 
 def html_to_text(value: str) -> str:
@@ -70,7 +74,7 @@ def html_to_text(value: str) -> str:
 LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"})
 
 
-NON_WORD_RE = re.compile(r"[^\w]+")
+WORD_RE = re.compile(r"\w+")
 
 
 # Every combining mark of Unicode 16 lies in U+0300..U+1E94A; scanning a little beyond
@@ -85,11 +89,39 @@ def _combining_marks() -> dict[int, None]:
     return {code: None for code in COMBINING_RANGE if unicodedata.combining(chr(code))}
 
 
+NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold(run: str) -> str:
+    """A run of non-ASCII characters (already lower case) without ligatures and accents."""
+    decomposed = unicodedata.normalize("NFKD", run.translate(LIGATURES))
+    return decomposed if decomposed.isascii() else decomposed.translate(_combining_marks())
+
+
+# The short runs of Latin text ("é", "à", "n°") recur in every description.
+_fold_short = functools.lru_cache(maxsize=4096)(_fold)
+
+
+def _fold_match(match: re.Match[str]) -> str:
+    run = match.group()
+    return _fold_short(run) if len(run) <= 8 else _fold(run)
+
+
 def normalize_for_search(value: str) -> str:
-    """Lower case, accents removed, punctuation folded to spaces: 'Thé Vert' -> 'the vert'."""
-    decomposed = unicodedata.normalize("NFKD", (value or "").lower().translate(LIGATURES))
-    stripped = decomposed if decomposed.isascii() else decomposed.translate(_combining_marks())
-    return NON_WORD_RE.sub(" ", stripped.lower()).strip()
+    """Lower case, accents removed, punctuation folded to spaces: 'Thé Vert' -> 'the vert'.
+
+    Only the runs of non-ASCII characters are folded, the short ones remembered:
+    ``translate`` over the whole text looked every character up in its tables in vain,
+    which made a bulk import spend a tenth of its time here. Folding a run alone gives
+    what folding the whole text gives: decomposition is per character, and the marks it
+    could reorder across characters are all removed."""
+    lowered = (value or "").lower()
+    if not lowered.isascii():
+        # Again after folding: a compatibility decomposition may give capitals (ℌ -> H).
+        lowered = NON_ASCII_RE.sub(_fold_match, lowered).lower()
+    # The words joined by one space: what replacing each run of other characters by a
+    # space and stripping the ends gives, in a third less time.
+    return " ".join(WORD_RE.findall(lowered))
 
 
 # A value that is already a slug (a Shopify handle, most WooCommerce slugs) is its own

@@ -153,9 +153,10 @@ def _sqlite_insert(
 
 
 def select_in(sql: str, params: list[object], column: str, values: list[str]) -> list[tuple]:
-    """``sql`` (a SELECT ending in its WHERE conditions) narrowed to rows whose ``column``
-    is one of ``values``. The ORM prepares each value of an ``__in`` through its field,
-    which cost a bulk import more than the queries themselves."""
+    """``sql`` (a SELECT ending in its WHERE conditions, its parameters marked ``%s``)
+    narrowed to rows whose ``column`` is one of ``values``. The ORM prepares each value of
+    an ``__in`` through its field, which cost a bulk import more than the queries
+    themselves."""
     if not values:
         return []
     rows: list[tuple] = []
@@ -172,9 +173,15 @@ def select_in(sql: str, params: list[object], column: str, values: list[str]) ->
                 [json.dumps(list(dict.fromkeys(values)), ensure_ascii=False), *params],
             )
             return cursor.fetchall()
-        for start in range(0, len(values), 30000):
-            chunk = values[start : start + 30000]
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"{sql} AND {column} IN ({marks})", [*params, *chunk])
-            rows += cursor.fetchall()
+        # sqlite3's own ? marks through its cursor, as in _sqlite_insert: Django's cursor
+        # rewrote each of the batch's thousand-odd %s with a regular expression first.
+        head = sql.replace("%s", "?")
+        with connection.wrap_database_errors:
+            for start in range(0, len(values), 30000):
+                chunk = values[start : start + 30000]
+                marks = ", ".join(["?"] * len(chunk))
+                found = sqlite3.Cursor.execute(
+                    cursor.cursor, f"{head} AND {column} IN ({marks})", [*params, *chunk]
+                )
+                rows += found.fetchall()
     return rows

@@ -146,6 +146,8 @@ def _typed(
 
 
 def _price(row: Row, column: str, raw: str, issues: list[Issue]) -> Decimal | None:
+    if not raw:  # most compare-at prices: nothing to read, nothing to report
+        return None
     warnings: list[str] = []
     try:
         value = parse_decimal(raw, warnings=warnings)
@@ -167,7 +169,12 @@ def _shopify_product(
     issues: list[Issue] = [issue(head, column, text) for column, text in head.problems]
     (option1, option2, option3, status, published, category, kind, title, seo_title,
      seo_description, vendor, tags) = product_cells(head)  # fmt: skip
-    option_names = [option1, option2, option3]
+    # The options the product varies along, worked out once for all its rows.
+    named = [
+        (position, name)
+        for position, name in enumerate((option1, option2, option3))
+        if name and name.lower() != "title"
+    ]
     status = status.lower()
     if status not in ("active", "draft", "archived"):
         shown = _typed(head, "Published", published, lambda r: parse_bool(r, default=True), issues)
@@ -198,11 +205,8 @@ def _shopify_product(
             continue  # an image-only row
         if row is not head:
             issues += [issue(row, column, text) for column, text in row.problems]
-        options = {
-            name: value
-            for name, value in zip(option_names, (value1, value2, value3), strict=True)
-            if name and value and name.lower() != "title"
-        }
+        values = (value1, value2, value3)
+        options = {name: values[position] for position, name in named if values[position]}
         if policy.lower() == "continue":
             product.allow_backorder = True
         grams_read = _price(row, "Variant Grams", grams_raw, issues)
@@ -212,7 +216,7 @@ def _shopify_product(
         price_issues = len(issues) - price_issues
         gtin = ""
         try:
-            gtin = parse_barcode(barcode)
+            gtin = parse_barcode(barcode) if barcode else ""
         except ValueProblem as problem:
             # The row is still imported, without the barcode: the rest of it is sound.
             issues.append(issue(row, "Variant Barcode", str(problem), warning=True))

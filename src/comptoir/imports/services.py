@@ -8,9 +8,10 @@ rows", or in a dry run, it is rolled back and the report says what would have ch
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import IO
@@ -118,6 +119,19 @@ def _vat_rate(shop: Shop) -> Decimal:
     return Decimal(EU_RATES.get(shop.country, EU_RATES["FR"])[0])
 
 
+@contextmanager
+def _older_objects_frozen() -> Iterator[None]:
+    """The objects that exist before a long import (Django's, the project's modules) are
+    left out of the garbage collector's passes until it ends: its full passes went through
+    all of them again and again, 5 % of an import's CPU. What the import creates is
+    collected as before, so memory stays bounded."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def import_products(
     shop: Shop,
     stream: IO[bytes],
@@ -134,6 +148,27 @@ def import_products(
         raise ComptoirError(_("Unknown platform %(platform)s.") % {"platform": platform})
     report = ImportReport(platform=platform, dry_run=dry_run, keep_valid=keep_valid)
     started = time.monotonic()
+    with _older_objects_frozen():
+        _import_products(
+            shop, stream, platform=platform, dry_run=dry_run, keep_valid=keep_valid,
+            job_id=job_id, batch_size=batch_size, progress=progress, report=report,
+        )  # fmt: skip
+    report.seconds = round(time.monotonic() - started, 3)
+    return report
+
+
+def _import_products(
+    shop: Shop,
+    stream: IO[bytes],
+    *,
+    platform: str,
+    dry_run: bool,
+    keep_valid: bool,
+    job_id: int | None,
+    batch_size: int,
+    progress: Callable[[ImportReport], None] | None,
+    report: ImportReport,
+) -> None:
     try:
         start = stream.tell() if stream.seekable() else 0
         csv_file = read_csv(stream, unneutralise=platform == Platform.COMPTOIR)
@@ -216,8 +251,6 @@ def import_products(
         report.add(Issue(line=0, column="", message=str(exc)))
         # Keeping the valid rows, the batches before the unreadable line stay written.
         report.rolled_back = not (keep_valid and not dry_run)
-    report.seconds = round(time.monotonic() - started, 3)
-    return report
 
 
 def _copy_counts(writer: CatalogWriter, report: ImportReport) -> None:

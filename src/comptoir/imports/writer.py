@@ -55,6 +55,8 @@ from comptoir.seo.models import RedirectSource
 from comptoir.shops.models import Shop
 
 MAX_PRICE = Decimal("9999999999.99")
+# ``ProductStatus.values`` builds a new list on every access: once per record, in an import.
+PRODUCT_STATUSES = frozenset(ProductStatus.values)
 
 
 @lru_cache(maxsize=65536)
@@ -141,7 +143,7 @@ def validate_record(record: ProductRecord, platform: str) -> None:
         if variant.weight_grams is not None and not 0 <= variant.weight_grams <= 2_000_000_000:
             add(Issue(variant.line, "", _("The weight is out of range."), True))
             variant.weight_grams = None
-        key = tuple(cached_slug(v, 80) for v in variant.options.values())
+        key = tuple([cached_slug(v, 80) for v in variant.options.values()])
         for name in variant.options:
             if name not in names:
                 names.append(name)
@@ -467,7 +469,7 @@ class CatalogWriter:
             category_id = self._category_id(record.category_path)
         else:
             category_id = None
-        status = record.status if record.status in ProductStatus.values else ProductStatus.DRAFT
+        status = record.status if record.status in PRODUCT_STATUSES else ProductStatus.DRAFT
         return {
             "status": status,
             "category_id": category_id,
@@ -495,6 +497,10 @@ class CatalogWriter:
         now = ops.adapt_datetimefield_value(timezone.now())
         currency = self.shop.currency
         shop_id = self.shop.pk
+        # Enum members are looked up through a descriptor, and sqlite3 binds one only after
+        # looking for an adapter in vain: their plain values, once per batch.
+        physical, standard = ProductKind.PHYSICAL.value, VatClass.STANDARD.value
+        active, pending = ProductStatus.ACTIVE.value, PendingImage.Status.PENDING.value
         product_rows, variant_rows = [], []
         prices_of: list[list[Decimal]] = []
         for record in records:
@@ -505,9 +511,9 @@ class CatalogWriter:
                 not v.track_stock or v.stock_quantity > 0 for v in record.variants
             )
             product_rows.append((
-                shop_id, ProductKind.PHYSICAL, fields["status"], fields["category_id"],
-                fields["brand_id"], VatClass.STANDARD, False, fields["allow_backorder"],
-                now if fields["status"] == ProductStatus.ACTIVE else None,
+                shop_id, physical, fields["status"], fields["category_id"],
+                fields["brand_id"], standard, False, fields["allow_backorder"],
+                now if fields["status"] == active else None,
                 min(prices), max(prices), 0, in_stock, now, now,
             ))  # fmt: skip
         product_ids = insert_rows(
@@ -549,10 +555,10 @@ class CatalogWriter:
                 seen_options += [o for o in option_ids if o not in seen_options]
             product_options += [(product_id, o, i) for i, o in enumerate(seen_options)]
             tag_links += [(product_id, t) for t in self._tag_ids(record.tags)]
-            keys += self._key_rows(record, product_id)
+            keys += self._key_rows(record, product_id, shop_id)
             images += [
                 (self.job_id, product_id, image.url[:1000], image.alt[:200], i,
-                 PendingImage.Status.PENDING, "")
+                 pending, "")
                 for i, image in enumerate(record.images)
                 if image.url.startswith(("http://", "https://"))
             ]  # fmt: skip
@@ -589,11 +595,14 @@ class CatalogWriter:
         self.counts.products_created += len(product_ids)
         self.counts.variants_created += len(variant_ids)
 
-    def _key_rows(self, record: ProductRecord, product_id: int) -> list[tuple[object, ...]]:
+    def _key_rows(
+        self, record: ProductRecord, product_id: int, shop_id: int
+    ) -> list[tuple[object, ...]]:
         base = record.variants[0].price if len(record.variants) == 1 else None
         pairs = [("handle", record.handle), *record.legacy_keys]
+        platform = self.platform
         return [
-            (self.shop.pk, self.platform, kind, key[:200], product_id, base)
+            (shop_id, platform, kind, key[:200], product_id, base)
             for kind, key in dict.fromkeys(pairs)
             if key
         ]
