@@ -175,7 +175,16 @@ def quote_cart(
 
 
 def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = None) -> Order:
-    """Turn ``cart`` into an order. ``quote`` is the one the checkout page just computed
+    """Turn ``cart`` into an order: :func:`place_order_and_payment`'s order."""
+    return place_order_and_payment(cart, details, quote=quote)[0]
+
+
+def place_order_and_payment(
+    cart: Cart, details: CheckoutDetails, *, quote: Quote | None = None
+) -> tuple[Order, Payment | None]:
+    """Turn ``cart`` into an order; with it, the pending payment this call created (None
+    when the basket had become an order before: a second submission gets that order).
+    ``quote`` is the one the checkout page just computed
     for these details: it is used when it was made for this very basket version and these
     choices (the server's own prices, never the browser's), and the basket is priced again
     otherwise.
@@ -189,7 +198,7 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         cart.shop = shop  # the caller's, already read: the lock needs only the basket row
         if cart.order_id:
-            return Order.objects.get(pk=cart.order_id)
+            return Order.objects.get(pk=cart.order_id), None
         if details.cart_version is not None and details.cart_version != cart.version:
             raise StaleCart(
                 _("Your basket changed in another window; please check it before ordering.")
@@ -285,7 +294,7 @@ def place_order(cart: Cart, details: CheckoutDetails, *, quote: Quote | None = N
                 ).instructions,
                 new_order=True,
             )
-        return order
+        return order, payment
 
 
 def variant_label(variant: Any) -> str:
