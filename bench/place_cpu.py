@@ -179,7 +179,7 @@ def main() -> None:
             ).stdout
             result = json.loads(out.strip().splitlines()[-1])
             cpu, db = result["cpu"], result["db_cpu"]
-            quartile = statistics.quantiles(cpu, n=4)[0]
+            quartile = statistics.quantiles(cpu, n=4)[0] if len(cpu) > 1 else cpu[0]
             line = (
                 f"{src}: place POST CPU median {statistics.median(cpu):.2f} ms, "
                 f"p25 {quartile:.2f}, mean {statistics.fmean(cpu):.2f} ms "
