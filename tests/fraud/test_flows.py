@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from comptoir.core.models import RateCounter
 from comptoir.fraud.models import (
     AttemptOutcome,
     Block,
@@ -294,9 +295,12 @@ def test_a_card_testing_burst_is_throttled_then_blocked_and_its_success_refunded
         (BlockScope.SESSION, 6),
     ]
     assert PaymentAttempt.objects.filter(outcome=AttemptOutcome.DECLINED).count() == 6
+    counted = sorted(RateCounter.objects.values_list("key", "hits"))
     blocked = client.post(pay_url(order))
     assert blocked.status_code == 429
     assert "Payments are blocked for now" in blocked.content.decode()
+    # (a step refused by a block is not counted against the rate limits)
+    assert sorted(RateCounter.objects.values_list("key", "hits")) == counted
     other_basket = shopper(tea, ip=FRENCH_IP)
     assert checkout(other_basket).status_code == 429
     assert Order.objects.count() == 1

@@ -234,3 +234,21 @@ def test_the_sandbox_delivers_its_webhook_over_http_and_the_order_is_paid(
     assert order.status == OrderStatus.PAID
     assert order.total == Decimal("24.90")
     assert order.notifications.filter(kind="payment_confirmed").count() == 1
+
+
+def test_an_idempotency_key_creates_one_intent_however_often_it_is_sent():
+    # Given one key sent three times, and another key
+    def create(key):
+        return api.create_intent(
+            amount=1000, currency="EUR", metadata={}, return_url="/r/", idempotency_key=key
+        )
+
+    # When the intents are created
+    first, again, third = create("payment-1"), create("payment-1"), create("payment-1")
+    other = create("payment-2")
+
+    # Then the same key gave the same intent and page, a new key a new intent
+    assert first["id"] == again["id"] == third["id"]
+    assert first["hosted_url"] == again["hosted_url"]
+    assert other["id"] != first["id"]
+    assert SandboxIntent.objects.count() == 2

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -173,6 +174,30 @@ def test_begin_payment_starts_one_intent_however_often_it_is_called(order):
     }
     assert len(urls) == 1
     assert SandboxIntent.objects.count() == 1
+
+
+def test_a_payment_just_created_is_started_without_a_transaction_and_once(order):
+    # Given the order's pending payment, as placing the order hands it over
+    payment = order.payments.get()
+    request = RequestFactory().get("/")
+
+    # When it is started by the placing request, again, then through the locked path
+    with CaptureQueriesContext(connection) as ctx:
+        first = payments.begin_payment(
+            order, request=request, return_url="/r/", cancel_url="/c/", created=payment
+        )
+    again = payments.begin_payment(
+        order, request=request, return_url="/r/", cancel_url="/c/", created=payment
+    )
+    locked = payments.begin_payment(order, request=request, return_url="/r/", cancel_url="/c/")
+
+    # Then it is one intent, and the first start was the intent and the payment's reference
+    # (no lock, no savepoint)
+    assert first.redirect_url == again.redirect_url == locked.redirect_url
+    assert SandboxIntent.objects.count() == 1
+    payment.refresh_from_db()
+    assert payment.reference == SandboxIntent.objects.get().pk
+    assert [q["sql"].split()[0] for q in ctx.captured_queries] == ["INSERT", "UPDATE"]
 
 
 def test_retry_is_refused_once_paid(order):

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import OperationalError
-from django.test import Client
+from django.test import Client, RequestFactory
 
 from comptoir.checkout.services import StaleCart, place_order
 from comptoir.discounts.models import DiscountCode, DiscountKind, DiscountUsage
@@ -143,6 +143,34 @@ def test_a_code_limited_to_5_uses_gives_exactly_5_among_50_checkouts(shop):
     assert Order.objects.count() == 5
     variant.refresh_from_db()
     assert variant.reserved_quantity == 5
+
+
+def test_a_payment_started_from_10_threads_at_once_has_one_intent(shop):
+    # Given an order just placed, its payment not started
+    add_flat_shipping(shop)
+    variant = make_variant(shop, sku="START", stock=5)
+    order = place_order(make_cart(shop, [(variant, 1)]), details())
+    payment = order.payments.get()
+    request = RequestFactory().get("/")
+
+    # When it is started 10 times at once: as the placing request does (no lock), and as a
+    # second submission of the same basket does (the payment locked)
+    def start(created):
+        return payments.begin_payment(
+            Order.objects.get(pk=order.pk),
+            request=request,
+            return_url="/r/",
+            cancel_url="/c/",
+            created=Payment.objects.get(pk=payment.pk) if created else None,
+        ).redirect_url
+
+    results = run_in_threads([lambda n=n: start(n % 2 == 0) for n in range(10)], workers=10)
+
+    # Then every start sends to the same hosted page, of the one intent
+    assert len(set(results)) == 1, results
+    assert SandboxIntent.objects.count() == 1
+    payment.refresh_from_db()
+    assert payment.reference == SandboxIntent.objects.get().pk
 
 
 def _paid_intent(order: Order) -> tuple[Payment, dict]:

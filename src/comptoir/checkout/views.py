@@ -27,7 +27,7 @@ from comptoir.checkout.services import (
     EmptyBasket,
     Quote,
     StaleCart,
-    place_order,
+    place_order_and_payment,
     quote_cart,
 )
 from comptoir.core import clients
@@ -229,7 +229,7 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
     )
     try:
         # The quote the page just computed for these same choices: priced once.
-        order = place_order(page.cart, details, quote=page.quote)
+        order, payment = place_order_and_payment(page.cart, details, quote=page.quote)
     except DiscountRefused as refused:
         return again(request, page, discount_error=str(refused), status=409)
     except (StaleCart, OutOfStock) as refused:
@@ -237,7 +237,7 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
     except ComptoirError as refused:
         return again(request, page, error=str(refused), status=400)
     start_over_after_order(request, page.cart)
-    return go_pay(request, order)
+    return go_pay(request, order, created=payment)
 
 
 def quoted(page: Page) -> str:

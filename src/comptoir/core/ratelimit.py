@@ -49,6 +49,46 @@ def hit(keys: list[str], *, window: timedelta, now: datetime | None = None) -> d
         return {str(key): int(count) for key, count in cursor.fetchall()}
 
 
+def hit_unless(
+    keys: list[str],
+    *,
+    unless: tuple[str, list[object]],
+    window: timedelta,
+    now: datetime | None = None,
+) -> dict[str, int] | None:
+    """:func:`hit`, unless the query ``unless`` (SQL and its parameters) finds a row: then
+    None, and no hit is counted. One statement on PostgreSQL (the check and the upsert in
+    one WITH), the query then :func:`hit` elsewhere."""
+    sql, params = unless
+    keys = [key[:120] for key in keys if key]
+    if connection.vendor != "postgresql" or not keys:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS ({sql})", params)  # noqa: S608
+            if cursor.fetchone()[0]:
+                return None
+        return hit(keys, window=window, now=now)
+    start = connection.ops.adapt_datetimefield_value(window_start(now or timezone.now(), window))
+    q = connection.ops.quote_name
+    table = q(RateCounter._meta.db_table)
+    key_, start_, hits = q("key"), q("window_start"), q("hits")
+    values = ", ".join(["(%s, %s)"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH found AS (SELECT EXISTS ({sql}) AS yes), "  # noqa: S608
+            f"counted AS (INSERT INTO {table} ({key_}, {start_}, {hits}) "
+            f"SELECT v.k, v.s, 1 FROM (VALUES {values}) AS v (k, s) "
+            "WHERE NOT (SELECT yes FROM found) "
+            f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
+            f"RETURNING {key_}, {hits}) "
+            "SELECT found.yes, counted.* FROM found LEFT JOIN counted ON TRUE",
+            [*params, *[value for key in keys for value in (key, start)]],
+        )
+        rows = cursor.fetchall()
+    if rows[0][0]:
+        return None
+    return {str(key): int(count) for _found, key, count in rows if key is not None}
+
+
 def purge_expired(*, now: datetime | None = None) -> int:
     """Forget the counters of windows long gone. Periodic."""
     deleted, _rows = RateCounter.objects.filter(

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.db import connection
-from django.db.models import Field, Model, QuerySet
+from django.db.models import NOT_PROVIDED, Field, Model, QuerySet, signals
 
 T = TypeVar("T")
 
@@ -103,6 +103,75 @@ def refresh_locked(obj: Model, *, no_key: bool = False) -> None:
         if field.is_relation and field.is_cached(obj) and getattr(obj, field.attname) != value:
             field.delete_cached_value(obj)
         setattr(obj, field.attname, value)
+
+
+def insert(objs: Sequence[Model]) -> None:
+    """Save new instances of one model as ``bulk_create`` (or ``save(force_insert=True)``
+    for one) would, in one plain-SQL INSERT written once per model: their ``auto_now``
+    fields filled, the primary keys the database makes set from RETURNING. The ORM's
+    compiler cost about a third of a millisecond per row on the placing request. No model
+    signal is sent: a model with receivers, or with a field this cannot write as the ORM
+    does, is saved by the ORM."""
+    if not objs:
+        return
+    model = type(objs[0])
+    plan = _inserting(model)
+    if (
+        plan is None
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
+        if len(objs) == 1:
+            objs[0].save(force_insert=True)
+        else:
+            model._default_manager.bulk_create(objs)
+        return
+    fields, head, row, tail = plan
+    values = []
+    for obj in objs:
+        for field in fields:
+            values.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(head + ", ".join([row] * len(objs)) + tail, values)
+        if tail:
+            pk = model._meta.pk.attname
+            for obj, (value,) in zip(objs, cursor.fetchall(), strict=True):
+                setattr(obj, pk, value)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+
+
+@cache
+def _inserting(model: type[Model]) -> tuple[list[Field], str, str, str] | None:
+    """The fields an INSERT of ``model`` writes, its head, one row's placeholders and its
+    RETURNING of the primary key the database makes (empty when the model makes its own);
+    None when a field needs more than a plain parameter."""
+    meta = model._meta
+    auto = meta.auto_field
+    features = connection.features
+    if meta.parents or (
+        auto is not None
+        and not (
+            features.can_return_columns_from_insert and features.can_return_rows_from_bulk_insert
+        )
+    ):
+        return None
+    fields = [f for f in meta.local_concrete_fields if f is not auto]
+    for field in fields:
+        if (
+            getattr(field, "generated", False)
+            or field.db_default is not NOT_PROVIDED
+            or hasattr(field, "get_placeholder")
+        ):
+            return None
+    quote = connection.ops.quote_name
+    head = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    )
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    tail = f" RETURNING {quote(auto.column)}" if auto is not None else ""
+    return fields, head, row, tail
 
 
 def relate(obj: Model, relation: str, value: Model | None) -> None:

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, ngettext
 
-from comptoir.core import clients, ratelimit
+from comptoir.core import clients, ratelimit, rows
 from comptoir.core.exceptions import ComptoirError
 from comptoir.core.rows import columns, instance
 from comptoir.fraud import geoip, rules
@@ -69,7 +69,7 @@ def record_order_signals(
     """What the checkout saw of the shopper; call in the transaction placing the order."""
     located = geoip.locate(ip)
     # The order was created in this same transaction: nothing can have recorded it before.
-    return OrderSignals.objects.create(
+    recorded = OrderSignals(
         order=order,
         shop_id=order.shop_id,
         ip=ip or None,
@@ -79,6 +79,8 @@ def record_order_signals(
         user_agent=user_agent[:300],
         email=order.email,
     )
+    rows.insert([recorded])  # plain SQL: one of every order's statements
+    return recorded
 
 
 def record_payment_attempt(
@@ -204,20 +206,32 @@ def active_blocks(
     In plain SQL (comptoir.core.rows): every payment step reads them."""
     if not identities:
         return []
-    select, fields = columns(Block, "b")
+    sql, params = _blocks_query(shop, identities, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY b.until DESC", params)
+        return [instance(Block, _block_fields(), row) for row in cursor.fetchall()]  # type: ignore[misc]
+
+
+def _blocks_query(
+    shop: Shop | int, identities: dict[str, str], *, now: datetime | None
+) -> tuple[str, list[Any]]:
+    """The SELECT of :func:`active_blocks` (``identities`` not empty), and its parameters."""
+    select, _fields = columns(Block, "b")
     table = connection.ops.quote_name(Block._meta.db_table)
     matching = " OR ".join(["(b.scope = %s AND b.value = %s)"] * len(identities))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {select} FROM {table} b WHERE b.shop_id = %s AND b.until > %s "
-            f"AND ({matching}) ORDER BY b.until DESC",
-            [
-                shop if isinstance(shop, int) else shop.pk,
-                connection.ops.adapt_datetimefield_value(now or timezone.now()),
-                *[str(part) for pair in identities.items() for part in pair],
-            ],
-        )
-        return [instance(Block, fields, row) for row in cursor.fetchall()]  # type: ignore[misc]
+    return (
+        f"SELECT {select} FROM {table} b WHERE b.shop_id = %s AND b.until > %s "  # noqa: S608
+        f"AND ({matching})",
+        [
+            shop if isinstance(shop, int) else shop.pk,
+            connection.ops.adapt_datetimefield_value(now or timezone.now()),
+            *[str(part) for pair in identities.items() for part in pair],
+        ],
+    )
+
+
+def _block_fields() -> list[Any]:
+    return columns(Block, "b")[1]
 
 
 # -- the payment step --------------------------------------------------------------------
@@ -241,7 +255,22 @@ def check_payment_step(request: Any, *, now: datetime | None = None) -> Refusal 
     session = clients.hash_session(clients.session_key(request))
     identities = {BlockScope.IP: ip or "", BlockScope.SESSION: session}
     identities = {k: v for k, v in identities.items() if v}
-    blocks = active_blocks(shop, identities, now=now)
+    config = shop_settings(shop)
+    window = timedelta(minutes=max(config.payment_step_minutes, 1))
+    limits = {}
+    if ip:
+        limits[f"pay:{shop.pk}:ip:{ip}"] = config.payment_steps_per_ip
+    if session:
+        limits[f"pay:{shop.pk}:session:{session}"] = config.payment_steps_per_session
+    # This visit is counted unless a block is in force, and whether one is is asked in the
+    # same statement (PostgreSQL): the blocks are read only when there is one.
+    if identities:
+        hits = ratelimit.hit_unless(
+            list(limits), unless=_blocks_query(shop, identities, now=now), window=window, now=now
+        )
+    else:
+        hits = ratelimit.hit(list(limits), window=window, now=now)
+    blocks = active_blocks(shop, identities, now=now) if hits is None else []
     if blocks:
         block = max(blocks, key=lambda b: (b.level == BlockLevel.BLOCK, b.until))
         wait = _seconds(block.until - now)
@@ -260,14 +289,8 @@ def check_payment_step(request: Any, *, now: datetime | None = None) -> Refusal 
                 minutes,
             ) % {"minutes": minutes}
         return Refusal(message, wait)
-    config = shop_settings(shop)
-    window = timedelta(minutes=max(config.payment_step_minutes, 1))
-    limits = {}
-    if ip:
-        limits[f"pay:{shop.pk}:ip:{ip}"] = config.payment_steps_per_ip
-    if session:
-        limits[f"pay:{shop.pk}:session:{session}"] = config.payment_steps_per_session
-    hits = ratelimit.hit(list(limits), window=window, now=now)
+    if hits is None:  # the block ended between the two statements: counted next time
+        return None
     if any(hits[key] > limit for key, limit in limits.items()):
         wait = _seconds(ratelimit.window_end(now, window) - now)
         minutes = math.ceil(wait / 60)

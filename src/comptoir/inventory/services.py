@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import Product, Variant
 from comptoir.catalog.services import refresh_product_listing
+from comptoir.core import rows
 from comptoir.inventory.exceptions import OutOfStock
 from comptoir.inventory.models import Reservation, ReservationState, StockMovement
 from comptoir.orders.models import Order
@@ -76,7 +77,7 @@ def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
             reservations.append(
                 Reservation(variant_id=variant_id, order=order, quantity=quantity, held=held)
             )
-    Reservation.objects.bulk_create(reservations)
+    rows.insert(reservations)  # plain SQL: one of every order's statements
     _refresh_where_visible(order.shop, changes)
 
 
@@ -164,7 +165,7 @@ def _after_stock_change(available_deltas: dict[int, int]) -> None:
     changed = {pk: delta for pk, delta in available_deltas.items() if delta}
     if not changed:
         return
-    rows = Variant.objects.filter(pk__in=list(changed), track_stock=True).values_list(
+    found = Variant.objects.filter(pk__in=list(changed), track_stock=True).values_list(
         "pk",
         "product_id",
         "stock_quantity",
@@ -174,7 +175,7 @@ def _after_stock_change(available_deltas: dict[int, int]) -> None:
     )
     product_ids: set[int] = set()
     shop_ids: set[int] = set()
-    for pk, product_id, on_hand, reserved, shop_id, threshold in rows:
+    for pk, product_id, on_hand, reserved, shop_id, threshold in found:
         after = on_hand - reserved
         before = after - changed[pk]
         if min(before, after) <= threshold:

@@ -22,6 +22,7 @@ from django_tasks import task
 
 from comptoir.core.mail import send_once
 from comptoir.core.retry import Backoff, retrying
+from comptoir.core.rows import insert
 from comptoir.orders.models import Order, OrderNotification
 
 
@@ -75,9 +76,10 @@ def queue(
     paid); should it ever come twice, the unique key fails the caller's transaction rather
     than send a second email."""
     if new_order or once:
-        notification = OrderNotification.objects.create(
+        notification = OrderNotification(
             order=order, kind=kind, key=key or kind, context=context or {}
         )
+        insert([notification])  # plain SQL (core.rows): one of every order's statements
         send_order_email.enqueue(notification.pk)
         return True
     try:

@@ -108,12 +108,17 @@ def confirm_on_return(payment: Payment) -> str:
     return outcome
 
 
-def go_pay(request: HttpRequest, order: Order) -> HttpResponse:
-    """To the provider's hosted page, or back to the order page with the instructions."""
+def go_pay(request: HttpRequest, order: Order, *, created: Payment | None = None) -> HttpResponse:
+    """To the provider's hosted page, or back to the order page with the instructions.
+    ``created``: the order's pending payment, just created by the caller (begin_payment)."""
     status_path = order_status_path(order)
     try:
         result = payments.begin_payment(
-            order, request=request, return_url=f"{status_path}?return=1", cancel_url=status_path
+            order,
+            request=request,
+            return_url=f"{status_path}?return=1",
+            cancel_url=status_path,
+            created=created,
         )
     except ComptoirError as refused:
         messages.error(request, str(refused))

@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
+from django.db.models.constants import OnConflict
 from django.urls import reverse
 
 from comptoir.core.rows import columns, instance
@@ -83,16 +84,30 @@ def create_intent(
     return_url: str,
     cancel_url: str = "",
     webhook_url: str = "",
+    idempotency_key: str = "",
 ) -> dict[str, Any]:
+    """A new intent. With ``idempotency_key``, as with a real PSP's, the same key creates
+    one intent however often, and however concurrently, it is sent (a retry, two tabs):
+    every call gets that intent's id and hosted page."""
     if amount <= 0:
         raise SandboxError("amount must be positive")
-    intent = SandboxIntent.objects.create(
+    intent = SandboxIntent(
         amount=amount,
         currency=currency.lower(),
         metadata=metadata,
         return_url=return_url,
         cancel_url=cancel_url,
         webhook_url=webhook_url,
+    )
+    if not idempotency_key:
+        intent.save(force_insert=True)
+        return as_dict(intent)
+    # The key names the intent: one INSERT ... ON CONFLICT DO NOTHING, no read first.
+    mac = hmac.new(webhook_secret().encode(), f"intent:{idempotency_key}".encode(), "sha256")
+    intent.id = f"pi_{mac.hexdigest()[:24]}"
+    # (bulk_create(ignore_conflicts=True) would wrap its one statement in a transaction.)
+    SandboxIntent.objects._insert(
+        [intent], fields=SandboxIntent._meta.concrete_fields, on_conflict=OnConflict.IGNORE
     )
     return as_dict(intent)
 

@@ -51,6 +51,11 @@ class PaymentProvider:
     is_manual = False
     #: minutes an unpaid order holds its stock with this provider
     reservation_minutes = 30
+    #: ``start`` may run for one payment several times at once, and gives every caller
+    #: the same attempt (one hosted page): ``begin_payment`` then starts a payment just
+    #: created without locking it first. Not Stripe's: it refuses a second request with
+    #: an idempotency key still in use.
+    concurrent_start = False
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         self.options = options or {}

@@ -30,6 +30,7 @@ class SandboxProvider(PaymentProvider):
     code = "sandbox"
     label = _("Card (test mode)")
     reservation_minutes = 30
+    concurrent_start = True  # one intent per payment: create_intent's idempotency key
 
     def start(
         self, payment: Any, *, request: HttpRequest, return_url: str, cancel_url: str
@@ -42,6 +43,10 @@ class SandboxProvider(PaymentProvider):
             return_url=request.build_absolute_uri(return_url),
             cancel_url=request.build_absolute_uri(cancel_url),
             webhook_url=webhook_url,
+            # One intent per payment, however many times it is started at once: the same
+            # key, the same intent (what the PSP's answer is for; begin_payment may start
+            # a payment it just created without locking it).
+            idempotency_key=f"comptoir-payment-{payment.pk}",
         )
         payment.reference = intent["id"]
         payment.save(update_fields=["reference"])
