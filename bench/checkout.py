@@ -166,11 +166,9 @@ def main() -> None:
 # --- the data -----------------------------------------------------------------------------
 
 
-def prepare(args: argparse.Namespace) -> dict[str, str]:
-    """A fresh data dir (and database) with a generated catalog, and a production env."""
-    data_dir = Path(f"/tmp/{args.name}-{args.db}")
-    shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir(parents=True)
+def production_env(data_dir: Path) -> dict[str, str]:
+    """The environment the benchmark's server runs in: production settings, the sandbox
+    card offered, nothing of the caller's own configuration."""
     env = dict(
         os.environ,
         COMPTOIR_DATA_DIR=str(data_dir),
@@ -185,6 +183,15 @@ def prepare(args: argparse.Namespace) -> dict[str, str]:
     )
     for name in ("CACHE_URL", "PYTHONPATH", "COMPTOIR_THEME_DIR"):
         env.pop(name, None)
+    return env
+
+
+def prepare(args: argparse.Namespace) -> dict[str, str]:
+    """A fresh data dir (and database) with a generated catalog, and a production env."""
+    data_dir = Path(f"/tmp/{args.name}-{args.db}")
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    env = production_env(data_dir)
     if args.src:
         env["PYTHONPATH"] = str(Path(args.src).resolve())
         print(f"running the code in {env['PYTHONPATH']}")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from checkout import SETUP_HELPER, django, prepare  # noqa: E402
+from checkout import ADDRESS, SETUP_HELPER, django, prepare, production_env  # noqa: E402
 from storefront import ROOT, VENV_BIN  # noqa: E402
 
 HELPER = r"""
@@ -40,26 +40,13 @@ from comptoir.catalog.models import Variant
 
 from urllib.parse import urlencode
 FORM = "application/x-www-form-urlencoded"  # as browsers, and bench/checkout.py, post it
-rounds, warmup, show_sql, profile_to = json.loads(sys.argv[1])
+rounds, warmup, show_sql, profile_to, ADDRESS = json.loads(sys.argv[1])
 profiler = None
 if profile_to:
     import cProfile
     profiler = cProfile.Profile(time.process_time)
 with override("fr"):
     ADD, CHECKOUT = reverse("cart:add"), reverse("checkout:checkout")
-ADDRESS = {
-    "email": "jeanne@example.org",
-    "shipping-first_name": "Jeanne",
-    "shipping-last_name": "Martin",
-    "shipping-line1": "12 rue des Lilas",
-    "shipping-postal_code": "69003",
-    "shipping-city": "Lyon",
-    "shipping-country": "FR",
-    "billing_same": "on",
-    "shipping_method": "colissimo",
-    "payment_method": "sandbox",
-    "discount_code": "",
-}
 from comptoir.catalog.models import ProductTranslation
 variants = list(Variant.objects.filter(shop__code="bench", product__status="active")
                 .order_by("pk").values_list("pk", "product_id")[:300])
@@ -168,7 +155,13 @@ def main() -> None:
                     str(VENV_BIN / "python"),
                     "-",  # the code on stdin: a one-line command line for py-spy
                     json.dumps(
-                        [args.rounds, args.warmup, True if args.sql else None, args.profile]
+                        [
+                            args.rounds,
+                            args.warmup,
+                            True if args.sql else None,
+                            args.profile,
+                            ADDRESS,
+                        ]
                     ),
                 ],
                 env=dict(run_env, DJANGO_SETTINGS_MODULE="comptoir.config.settings"),
@@ -196,24 +189,9 @@ def main() -> None:
 
 def reused_env(args: argparse.Namespace) -> dict[str, str]:
     """prepare()'s environment without preparing anything again."""
-    import os
-
     from storefront import PG_URL
 
-    env = dict(
-        os.environ,
-        COMPTOIR_DATA_DIR=f"/tmp/{args.name}-{args.db}",
-        COMPTOIR_ENV="production",
-        SECRET_KEY="bench-only-" + "x" * 50,
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="false",
-        COMPTOIR_SERVE_MEDIA="false",
-        COMPTOIR_SANDBOX_PAYMENTS="true",
-        DEBUG="false",
-        LOG_LEVEL="WARNING",
-    )
-    for name in ("CACHE_URL", "PYTHONPATH", "COMPTOIR_THEME_DIR"):
-        env.pop(name, None)
+    env = production_env(Path(f"/tmp/{args.name}-{args.db}"))
     if args.db == "postgres":
         env["DATABASE_URL"] = f"{PG_URL}/comptoir_" + args.name.replace("-", "_")
     else:
