@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from django.db import connection, transaction
@@ -46,7 +46,7 @@ from comptoir.catalog.services import (
 )
 from comptoir.catalog.text import html_to_text, make_slug, normalize_for_search, sanitize_html
 from comptoir.core.exceptions import ComptoirError
-from comptoir.core.money import quantize
+from comptoir.core.money import currency_precision, quantize
 from comptoir.imports.bulk import insert_rows, select_in
 from comptoir.imports.models import LegacyKey, PendingImage
 from comptoir.imports.records import Issue, ProductRecord, VariantRecord
@@ -57,6 +57,10 @@ from comptoir.shops.models import Shop
 MAX_PRICE = Decimal("9999999999.99")
 # ``ProductStatus.values`` builds a new list on every access: once per record, in an import.
 PRODUCT_STATUSES = frozenset(ProductStatus.values)
+
+
+def _same(value: object) -> object:
+    return value
 
 
 @lru_cache(maxsize=65536)
@@ -501,20 +505,33 @@ class CatalogWriter:
         # looking for an adapter in vain: their plain values, once per batch.
         physical, standard = ProductKind.PHYSICAL.value, VatClass.STANDARD.value
         active, pending = ProductStatus.ACTIVE.value, PendingImage.Status.PENDING.value
+        # Likewise a bool (not exactly an int) and a Decimal (Django's adapter: ``str``):
+        # for SQLite, the flags as 0/1 and the amounts as their text, what sqlite3 binds
+        # for them after its registry look-up, per value.
+        if connection.vendor == "sqlite":
+            flag, amount, no = int, str, 0
+        else:
+            flag, amount, no = bool, _same, False
+        # The amounts are validated Decimals: rounded as ``quantize`` rounds them, without
+        # its checks and its exponent built again on every call.
+        minor = Decimal(1).scaleb(-currency_precision(currency))
+        zero = Decimal(0)
         product_rows, variant_rows = [], []
         prices_of: list[list[Decimal]] = []
         for record in records:
             fields = self._product_fields(record)
-            prices = [quantize(v.price or Decimal(0), currency) for v in record.variants]
+            prices = [
+                (v.price or zero).quantize(minor, rounding=ROUND_HALF_UP) for v in record.variants
+            ]
             prices_of.append(prices)
             in_stock = record.allow_backorder or any(
                 not v.track_stock or v.stock_quantity > 0 for v in record.variants
             )
             product_rows.append((
                 shop_id, physical, fields["status"], fields["category_id"],
-                fields["brand_id"], standard, False, fields["allow_backorder"],
+                fields["brand_id"], standard, no, flag(fields["allow_backorder"]),
                 now if fields["status"] == active else None,
-                min(prices), max(prices), 0, in_stock, now, now,
+                amount(min(prices)), amount(max(prices)), 0, flag(in_stock), now, now,
             ))  # fmt: skip
         product_ids = insert_rows(
             Product,
@@ -528,9 +545,9 @@ class CatalogWriter:
             for position, data in enumerate(record.variants):
                 compare = data.compare_at_price
                 variant_rows.append((
-                    shop_id, product_id, data.sku, data.gtin, prices[position],
-                    quantize(compare, currency) if compare else None,
-                    data.weight_grams, data.track_stock, data.stock_quantity, 0, position,
+                    shop_id, product_id, data.sku, data.gtin, amount(prices[position]),
+                    amount(compare.quantize(minor, rounding=ROUND_HALF_UP)) if compare else None,
+                    data.weight_grams, flag(data.track_stock), data.stock_quantity, 0, position,
                     now, now,
                 ))  # fmt: skip
         variant_ids = insert_rows(
