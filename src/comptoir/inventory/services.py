@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import Product, Variant
@@ -86,7 +87,9 @@ def commit(order: Order) -> None:
 
     The reservations are ended by one statement that says what they were (UPDATE ...
     RETURNING: no read first), the variants then changed in primary-key order, and the
-    movements written together."""
+    movements written with them (on PostgreSQL, each variant's in the same statement).
+    On hand and reserved fall by the same amount: what is for sale does not change, and
+    neither does any page."""
     committed = sorted(_end_reservations(order, ReservationState.COMMITTED))
     if not committed:
         return
@@ -100,6 +103,24 @@ def commit(order: Order) -> None:
         f"{q('reserved_quantity')} = {q('reserved_quantity')} - %s "
         f"WHERE {q(Variant._meta.pk.column)} = %s"
     )
+    if connection.vendor == "postgresql":
+        # Each variant and its movement in one statement, still in primary-key order.
+        movement = StockMovement._meta
+        sold = (
+            f"WITH sold AS ({sold} RETURNING {q(Variant._meta.pk.column)} AS variant_id) "
+            f"INSERT INTO {q(movement.db_table)} ({q('variant_id')}, {q('delta')}, "
+            f"{q('reason')}, {q('order_id')}, {q('note')}, {q('created_at')}) "
+            "SELECT variant_id, %s, %s, %s, '', %s FROM sold"
+        )
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            for variant_id, quantity, held in committed:
+                cursor.execute(
+                    sold,
+                    [quantity, quantity if held else 0, variant_id]
+                    + [-quantity, "sold", order.pk, now],
+                )
+        return
     with connection.cursor() as cursor:
         for variant_id, quantity, held in committed:
             cursor.execute(sold, [quantity, quantity if held else 0, variant_id])
@@ -109,8 +130,6 @@ def commit(order: Order) -> None:
             for variant_id, quantity, _held in committed
         ]
     )
-    # On hand and reserved fell by the same amount: what is for sale did not change, and
-    # neither did any page.
 
 
 def release(order: Order) -> None:
