@@ -143,3 +143,36 @@ def test_the_last_units_refresh_the_pages_that_show_them(shop):
     assert before < after_low < after_out < after_back
     assert in_stock_when_gone is False
     assert variant.product.in_stock is True
+
+
+def test_a_commit_writes_one_sold_movement_per_reservation_with_every_column(shop):
+    # given an order holding two tracked variants and an untracked one
+    b = make_variant(shop, sku="B", stock=4)
+    a = make_variant(shop, sku="A", stock=9)
+    free = make_variant(shop, sku="F", stock=0, track_stock=False)
+    order = order_for(shop)
+    with transaction.atomic():
+        inventory.reserve(
+            order,
+            [
+                inventory.StockRequest(b.pk, 1),
+                inventory.StockRequest(a.pk, 3),
+                inventory.StockRequest(free.pk, 2),
+            ],
+        )
+
+    # when it is paid
+    with transaction.atomic():
+        inventory.commit(order)
+
+    # then each variant fell by its quantity, and each has its movement, fully written
+    assert (stock(a), stock(b), stock(free)) == ((6, 0), (3, 0), (-2, 0))
+    movements = StockMovement.objects.order_by("variant_id")
+    assert [(m.variant_id, m.delta, m.reason, m.order_id, m.note) for m in movements] == sorted(
+        [
+            (a.pk, -3, "sold", order.pk, ""),
+            (b.pk, -1, "sold", order.pk, ""),
+            (free.pk, -2, "sold", order.pk, ""),
+        ]
+    )
+    assert all(m.created_at is not None for m in movements)

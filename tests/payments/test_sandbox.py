@@ -252,3 +252,26 @@ def test_an_idempotency_key_creates_one_intent_however_often_it_is_sent():
     assert first["hosted_url"] == again["hosted_url"]
     assert other["id"] != first["id"]
     assert SandboxIntent.objects.count() == 2
+
+
+def _rendered(form) -> str:
+    return "".join(f"{field}{field.errors}" for field in form)
+
+
+@pytest.mark.parametrize(
+    "data", [None, {"number": "4242 4242 4242 4241", "expiry": "13/20", "cvc": "1"}]
+)
+def test_card_form_markup_is_djangos_own(data):
+    from django.forms.renderers import DjangoTemplates
+
+    from comptoir.sandbox_psp.views import CardForm
+
+    # given the hosted page's card form, blank or refused, rendered by the light renderer
+    light = CardForm(data)
+    # when Django's templates render the same form
+    plain = CardForm(data, renderer=DjangoTemplates())
+    if data:
+        assert not light.is_valid() and not plain.is_valid()
+
+    # then the markup is the same
+    assert _rendered(light) == _rendered(plain)

@@ -542,3 +542,31 @@ def test_theme_colours_come_from_the_shop(client, shop):
     page = text_of(client.get(url("home")))
 
     assert re.search(r":root\{--primary:#123456;--accent:#b5562b\}", page)
+
+
+def test_header_categories_link_to_the_pages_language(client, catalog):
+    # given the French home page seen first (the header's categories are then cached)
+    french = text_of(client.get(url("home")))
+
+    # when the English one is asked for, same catalog version
+    english = text_of(client.get(url("home", "en")))
+
+    # then each links its own language's category pages
+    assert '<nav class="cats"' in french
+    assert f'<a href="{url("category", slug="cafes")}">Cafés</a>' in french
+    assert f'<a href="{url("category", "en", slug="coffees")}">Coffees</a>' in english
+    assert "/fr/categorie/" not in english.split('<nav class="cats"')[1].split("</nav>")[0]
+
+
+def test_a_header_category_still_unpacks_as_name_and_slug_for_themes():
+    from comptoir.storefront.views import NavLink
+
+    # given a header category as the templates get it
+    link = NavLink("Cafés", "cafes", "/fr/categorie/cafes/")
+
+    # when a theme's template unpacks it as before
+    name, slug = link
+
+    # then it reads as (name, slug), with its URL alongside
+    assert (name, slug) == ("Cafés", "cafes") == (link.name, link.slug)
+    assert link.url == "/fr/categorie/cafes/"

@@ -27,6 +27,7 @@ from comptoir.billing.models import (
 from comptoir.checkout.pricing import allocate
 from comptoir.core.counters import take_next
 from comptoir.core.money import quantize
+from comptoir.core.rows import insert
 from comptoir.orders.models import Order
 from comptoir.orders.selectors import order_lines, remember_related
 from comptoir.payments.models import Refund
@@ -93,7 +94,8 @@ def issue_invoice(order: Order, *, actor: str) -> Document:
             "paid_on": timezone.localdate(order.paid_at or now).isoformat(),
         },
     }
-    document = Document.objects.create(
+    # Plain SQL (core.rows): every paid order is invoiced.
+    document = Document(
         shop=shop,
         kind=DocumentKind.INVOICE,
         number=number,
@@ -103,6 +105,7 @@ def issue_invoice(order: Order, *, actor: str) -> Document:
         total=order.total,
         snapshot=snapshot,
     )
+    insert([document])
     record_event(
         order,
         "invoice_issued",

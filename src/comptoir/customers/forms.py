@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
+from comptoir.checkout.rendering import RENDERER
 from comptoir.customers.addresses import country_name, normalise_postal_code
 from comptoir.customers.models import ADDRESS_FIELDS, Address
 
@@ -99,6 +100,9 @@ class AddressBookForm(AddressFields):
 
 class ClaimAccountForm(forms.Form):
     """After a guest order: choose a password to keep the order in an account."""
+
+    # Shown on every guest's order page: its fields written in Python, same markup.
+    default_renderer = RENDERER
 
     password1 = forms.CharField(
         label=_("Choose a password"),

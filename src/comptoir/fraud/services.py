@@ -349,7 +349,7 @@ def screen_order(
         decision = Decision.HELD
     else:
         decision = Decision.APPROVED
-    screening = Screening.objects.create(
+    screening = Screening(
         order=order,
         score=score,
         decision=decision,
@@ -358,6 +358,7 @@ def screen_order(
         decided_by=actor,
         decided_at=now,
     )
+    rows.insert([screening])
     orders.record_event(
         order,
         "fraud_screening",

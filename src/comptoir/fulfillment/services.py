@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import ProductKind
 from comptoir.core.exceptions import ComptoirError
-from comptoir.core.rows import columns, instance, relate
+from comptoir.core.rows import columns, insert, instance, relate
 from comptoir.fulfillment import carriers
 from comptoir.fulfillment.models import (
     FulfillmentRoute,
@@ -172,7 +172,7 @@ def record_event(
     from_status: str = "",
     to_status: str = "",
 ) -> ShipmentEvent:
-    return ShipmentEvent.objects.create(
+    event = ShipmentEvent(
         shipment=shipment,
         kind=kind,
         actor=actor,
@@ -181,6 +181,8 @@ def record_event(
         from_status=from_status,
         to_status=to_status,
     )
+    insert([event])
+    return event
 
 
 def transition(
@@ -237,21 +239,25 @@ def split_order(
     for route_id in sorted(by_route):
         route = route_of[route_id]
         pushed = route.kind != RouteKind.SELF_SHIP and route.transport != Transport.NONE
-        shipment = Shipment.objects.create(
+        # Plain-SQL INSERTs (core.rows): every paid order writes these rows.
+        shipment = Shipment(
             shop=order.shop,
             order=order,
             route=route,
             next_attempt_at=first_slot(route, now) if pushed else None,
         )
-        ShipmentLine.objects.bulk_create(
-            ShipmentLine(
-                shipment=shipment,
-                order_line=line,
-                sku=line.sku,
-                name=f"{line.product_name} {line.variant_label}".strip(),
-                quantity=line.quantity,
-            )
-            for line in by_route[route_id]
+        insert([shipment])
+        insert(
+            [
+                ShipmentLine(
+                    shipment=shipment,
+                    order_line=line,
+                    sku=line.sku,
+                    name=f"{line.product_name} {line.variant_label}".strip(),
+                    quantity=line.quantity,
+                )
+                for line in by_route[route_id]
+            ]
         )
         record_event(
             shipment,

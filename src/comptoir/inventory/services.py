@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import Product, Variant
@@ -86,19 +87,49 @@ def commit(order: Order) -> None:
 
     The reservations are ended by one statement that says what they were (UPDATE ...
     RETURNING: no read first), the variants then changed in primary-key order, and the
-    movements written together."""
+    movements written with them (on PostgreSQL, each variant's in the same statement).
+    On hand and reserved fall by the same amount: what is for sale does not change, and
+    neither does any page."""
     committed = sorted(_end_reservations(order, ReservationState.COMMITTED))
-    for variant_id, quantity, held in committed:
-        Variant.objects.filter(pk=variant_id).update(
-            stock_quantity=F("stock_quantity") - quantity,
-            reserved_quantity=F("reserved_quantity") - (quantity if held else 0),
-        )
-    StockMovement.objects.bulk_create(
-        StockMovement(variant_id=variant_id, delta=-quantity, reason="sold", order=order)
-        for variant_id, quantity, _held in committed
+    if not committed:
+        return
+    # Plain SQL (every paid order runs these): the ORM spent more building them than the
+    # database running them.
+    connection = transaction.get_connection()
+    q = connection.ops.quote_name
+    sold = (
+        f"UPDATE {q(Variant._meta.db_table)} SET "  # noqa: S608
+        f"{q('stock_quantity')} = {q('stock_quantity')} - %s, "
+        f"{q('reserved_quantity')} = {q('reserved_quantity')} - %s "
+        f"WHERE {q(Variant._meta.pk.column)} = %s"
     )
-    # On hand and reserved fell by the same amount: what is for sale did not change, and
-    # neither did any page.
+    if connection.vendor == "postgresql":
+        # Each variant and its movement in one statement, still in primary-key order.
+        movement = StockMovement._meta
+        sold = (
+            f"WITH sold AS ({sold} RETURNING {q(Variant._meta.pk.column)} AS variant_id) "
+            f"INSERT INTO {q(movement.db_table)} ({q('variant_id')}, {q('delta')}, "
+            f"{q('reason')}, {q('order_id')}, {q('note')}, {q('created_at')}) "
+            "SELECT variant_id, %s, %s, %s, '', %s FROM sold"
+        )
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            for variant_id, quantity, held in committed:
+                cursor.execute(
+                    sold,
+                    [quantity, quantity if held else 0, variant_id]
+                    + [-quantity, "sold", order.pk, now],
+                )
+        return
+    with connection.cursor() as cursor:
+        for variant_id, quantity, held in committed:
+            cursor.execute(sold, [quantity, quantity if held else 0, variant_id])
+    rows.insert(
+        [
+            StockMovement(variant_id=variant_id, delta=-quantity, reason="sold", order=order)
+            for variant_id, quantity, _held in committed
+        ]
+    )
 
 
 def release(order: Order) -> None:

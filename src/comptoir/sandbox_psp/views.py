@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_protect
 
+from comptoir.checkout.rendering import RENDERER
 from comptoir.sandbox_psp.api import card_country, card_fingerprint, queue_webhook
 from comptoir.sandbox_psp.models import IntentStatus, SandboxIntent
 
@@ -36,6 +37,9 @@ def luhn_ok(number: str) -> bool:
 
 
 class CardForm(forms.Form):
+    # On every card payment's hosted page: its inputs written in Python, same markup.
+    default_renderer = RENDERER
+
     number = forms.CharField(label="Card number", max_length=23)
     expiry = forms.CharField(label="Expiry (MM/YY)", max_length=7)
     cvc = forms.CharField(label="CVC", max_length=4)

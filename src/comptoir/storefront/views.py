@@ -14,7 +14,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.template import loader
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -44,15 +44,36 @@ def _language(request: HttpRequest) -> str:
     return language
 
 
-def _nav(request: HttpRequest, language: str) -> list[Any]:
-    """Top-level categories for the header; cached per catalog version like the pages."""
+class NavLink(tuple):
+    """A header category: ``(name, slug)`` as a theme's ``{% for name, slug in nav %}``
+    unpacks it, with its ``url`` reversed once per cache fill rather than on every page."""
+
+    name = property(lambda self: self[0])
+    slug = property(lambda self: self[1])
+
+    def __new__(cls, name: str, slug: str, url: str) -> NavLink:
+        link = super().__new__(cls, (name, slug))
+        link.url = url
+        return link
+
+
+def _nav(request: HttpRequest, language: str) -> list[NavLink]:
+    """Top-level categories for the header; cached per catalog version like the pages.
+    Their URLs depend on the active language (its prefix, the translated path) and on
+    the request's script prefix and URLconf: the key names them too."""
     shop = request.shop  # type: ignore[attr-defined]
-    key = f"nav:{shop.pk}:{shop.catalog_version}:{language}"
+    key = (
+        f"nav:{shop.pk}:{shop.catalog_version}:{language}:{get_language()}:"
+        f"{get_script_prefix()}:{get_urlconf() or ''}"
+    )
     nav = cache.get(key)
     if nav is None:
-        nav = [(t.name, t.slug) for t in selectors.child_categories(shop, language, None)]
+        nav = [
+            (t.name, t.slug, reverse("storefront:category", kwargs={"slug": t.slug}))
+            for t in selectors.child_categories(shop, language, None)
+        ]
         cache.set(key, nav, 3600)
-    return nav
+    return [NavLink(name, slug, url) for name, slug, url in nav]
 
 
 def _alternates(
