@@ -5,6 +5,8 @@ form up to the redirect to the sandbox PSP, as bench/checkout.py's buyers send i
     .venv/bin/python bench/place_cpu.py --db postgres --src /tmp/before/src --src src --repeat 3
     .venv/bin/python bench/place_cpu.py --db sqlite --sql      # the statements of one placement
 
+The checkout page's GET just before each placement is timed too (its median printed).
+
 A database prepared as bench/checkout.py prepares it (production settings, generated
 catalog, flat-rate shipping for FR, fraud limits lifted), then, in one Django process per
 ``--src`` (the code served; alternated ``--repeat`` times, back to back), ``--rounds``
@@ -75,7 +77,11 @@ def basket(n):
     added = client.post(ADD, urlencode({"variant": variants[n % len(variants)][0],
                                         "quantity": "1"}), content_type=FORM)
     assert added.status_code == 303, added.status_code
-    html = client.get(CHECKOUT).content.decode()
+    gc.collect()
+    started = time.process_time()
+    page = client.get(CHECKOUT)
+    get_cpu.append((time.process_time() - started) * 1000)
+    html = page.content.decode()
     data = {"cart": field(html, r'name="cart" value="([^"]*)"'),
             "cart_version": field(html, r'name="cart_version" value="([^"]*)"'),
             "quoted": field(html, r'name="quoted" value="([^"]*)"').replace("&#x27;", "'"),
@@ -84,6 +90,7 @@ def basket(n):
     return client, data
 
 count = [0]
+get_cpu = []  # the checkout page's GET before each placement (warm-up rounds included)
 
 def counting(execute, sql, params, many, context):
     # Statements run through Django (BEGIN and COMMIT are not; the count is a check that
@@ -120,7 +127,8 @@ if show_sql is not None:
     with CaptureQueriesContext(connection) as ctx:
         client.post(CHECKOUT, urlencode(data), content_type=FORM)
     statements = [q["sql"] for q in ctx.captured_queries]
-print(json.dumps({"cpu": cpu, "db_cpu": db_cpu, "counts": counts, "statements": statements}))
+print(json.dumps({"cpu": cpu, "get_cpu": get_cpu[warmup:warmup + rounds], "db_cpu": db_cpu,
+                  "counts": counts, "statements": statements}))
 """
 
 
@@ -176,7 +184,8 @@ def main() -> None:
             line = (
                 f"{src}: place POST CPU median {statistics.median(cpu):.2f} ms, "
                 f"p25 {quartile:.2f}, mean {statistics.fmean(cpu):.2f} ms "
-                f"({statistics.fmean(result['counts']):.1f} statements through Django)"
+                f"({statistics.fmean(result['counts']):.1f} statements through Django); "
+                f"checkout GET CPU median {statistics.median(result['get_cpu']):.2f} ms"
             )
             if args.db == "postgres":
                 line += f"; PostgreSQL backend mean {statistics.fmean(db):.2f} ms"

@@ -7,6 +7,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import DatabaseError
 
 from comptoir.core import rows
 from comptoir.fraud.models import OrderSignals
@@ -126,3 +127,41 @@ def test_a_payment_its_signals_and_a_reservation_are_the_rows_the_orm_writes(sho
         theirs = stored(orm_obj)
         assert theirs.pop("order_id") == first.pk
         assert mine == theirs
+
+
+def test_an_update_of_some_fields_is_the_rows_the_orm_writes(shop):
+    # Given two orders, each with a payment, and the same changes made to both payments
+    first, second = (Order.objects.create(**order_fields(shop)) for _ in range(2))
+    by_orm, by_rows = (
+        Payment.objects.create(order=order, provider="sandbox", amount=order.total, currency="EUR")
+        for order in (first, second)
+    )
+    for payment in (by_orm, by_rows):
+        payment.reference = "pi_0123456789"
+        payment.details = {"card": "4242"}
+        payment.failure_reason = "not written"  # changed, but not among the fields saved
+
+    # When the ORM saves the first's reference and details, rows.update the second's
+    by_orm.save(update_fields=["reference", "details"])
+    rows.update(by_rows, ["reference", "details"])
+
+    # Then the rows are the same but for their own keys, and the field left out unchanged
+    mine, theirs = stored(by_rows), stored(by_orm)
+    assert (mine.pop("order_id"), theirs.pop("order_id")) == (second.pk, first.pk)
+    assert mine == theirs
+    assert mine["reference"] == "pi_0123456789" and mine["details"] == {"card": "4242"}
+    assert mine["failure_reason"] == ""
+
+
+def test_an_update_of_a_row_gone_raises_as_the_orm_does(shop):
+    # Given a payment deleted from the database behind its instance
+    order = Order.objects.create(**order_fields(shop))
+    payment = Payment.objects.create(
+        order=order, provider="sandbox", amount=order.total, currency="EUR"
+    )
+    Payment.objects.filter(pk=payment.pk).delete()
+    payment.reference = "pi_gone"
+
+    # When it is updated, Then DatabaseError, as save(update_fields=...) raises
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        rows.update(payment, ["reference"])

@@ -16,7 +16,8 @@ import pytest
 from django.db import OperationalError
 from django.test import Client, RequestFactory
 
-from comptoir.checkout.services import StaleCart, place_order
+from comptoir.cart.models import Cart
+from comptoir.checkout.services import StaleCart, place_order, quote_cart
 from comptoir.discounts.models import DiscountCode, DiscountKind, DiscountUsage
 from comptoir.discounts.services import DiscountRefused
 from comptoir.inventory.exceptions import OutOfStock
@@ -107,6 +108,42 @@ def test_20_submissions_of_one_cart_and_a_stale_tab_make_one_order(shop):
     assert OrderLine.objects.get().quantity == 2
     variant.refresh_from_db()
     assert variant.reserved_quantity == 2
+    assert OrderNotification.objects.filter(kind="order_received").count() == 1
+
+
+def test_20_submissions_with_the_page_s_quote_and_a_stale_tab_make_one_order(shop):
+    # Given a cart, and a second tab that saw an older version of it
+    add_flat_shipping(shop)
+    variant = make_variant(shop, sku="DOUBLE", stock=50)
+    cart = make_cart(shop, [(variant, 2)])
+    stale_version = cart.version - 1
+
+    def submit(**extra):
+        # As the checkout page does: the basket read, priced, and placed with that quote
+        # (the basket claimed after the order is written, not locked first).
+        page_cart = Cart.objects.select_related("shop").get(pk=cart.pk)
+        quote = quote_cart(page_cart, country="FR", email="jeanne@example.org")
+        return place_order(page_cart, details(**extra), quote=quote)
+
+    # When it is submitted 20 times at once, plus once from the stale tab
+    calls = [submit for _ in range(20)]
+    calls.append(lambda: submit(cart_version=stale_version))
+    results = run_in_threads(calls, workers=21)
+
+    # Then one order, numbered 1, with one payment, one line, one event; every submission
+    # got that order, or, for the stale tab if it came first, a request to check the basket
+    orders = {r.pk for r in results if isinstance(r, Order)}
+    others = [r for r in results if not isinstance(r, Order)]
+    assert len(orders) == 1
+    assert all(isinstance(r, StaleCart) for r in others), others
+    assert len(others) <= 1
+    assert list(Order.objects.values_list("number", flat=True)) == [1]
+    assert Payment.objects.count() == 1
+    assert OrderLine.objects.get().quantity == 2
+    assert OrderEvent.objects.filter(kind="placed").count() == 1
+    variant.refresh_from_db()
+    assert variant.reserved_quantity == 2
+    assert Reservation.objects.count() == 1
     assert OrderNotification.objects.filter(kind="order_received").count() == 1
 
 

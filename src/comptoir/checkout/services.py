@@ -194,25 +194,67 @@ def place_order_and_payment(
     The statements are ordered for concurrency: everything else is written first, the
     stock reservations (variant row locks) near the end and the order number (the shop's
     counter row, which every order of the shop waits for) last, so those locks are held
-    for the fewest statements before the commit."""
+    for the fewest statements before the commit.
+
+    With a quote made for ``cart`` as the caller read it, the basket is not locked first:
+    the order is written, then the basket claimed by one conditional UPDATE (still open,
+    RETURNING its version). If it has been ordered or changed since it was priced, that
+    transaction is rolled back and the order placed as without a quote: the basket locked
+    first, a second submission given the first's order, a stale tab refused, the basket
+    priced again."""
+    choices = {
+        "country": (details.shipping_address.get("country") or "FR").upper(),
+        "shipping_method": details.shipping_method,
+        "discount_code": details.discount_code,
+        "email": details.email,
+    }
+    if (
+        quote is not None
+        and not cart.order_id
+        and details.cart_version in (None, cart.version)
+        and quote.basis == quote_basis(cart, **choices)
+        # UPDATE ... RETURNING (SQLite 3.35, as RETURNING after an INSERT)
+        and transaction.get_connection().features.can_return_columns_from_insert
+    ):
+        try:
+            return _place(cart, details, quote, choices, claim=True)
+        except _BasketMoved:
+            pass  # rolled back: the basket is locked, and the order placed, as below
+    return _place(cart, details, quote, choices, claim=False)
+
+
+class _BasketMoved(Exception):
+    """The basket was ordered or changed after it was priced (its claim found it so)."""
+
+
+def _place(
+    cart: Cart,
+    details: CheckoutDetails,
+    quote: Quote | None,
+    choices: dict[str, str],
+    *,
+    claim: bool,
+) -> tuple[Order, Payment | None]:
+    """place_order_and_payment's transaction. ``claim``: ``quote`` was made for ``cart``
+    at its version, and the basket is claimed after the order is written (raising
+    _BasketMoved, inside the transaction, when it has moved on); otherwise it is locked
+    first."""
     with transaction.atomic():
-        cart = lock_cart(cart)
-        if cart.order_id:
-            return Order.objects.get(pk=cart.order_id), None
-        if details.cart_version is not None and details.cart_version != cart.version:
-            raise StaleCart(
-                _("Your basket changed in another window; please check it before ordering.")
-            )
+        if claim:
+            cart = copy.copy(cart)
+        else:
+            cart = lock_cart(cart)
+            if cart.order_id:
+                return Order.objects.get(pk=cart.order_id), None
+            if details.cart_version is not None and details.cart_version != cart.version:
+                raise StaleCart(
+                    _("Your basket changed in another window; please check it before ordering.")
+                )
+            if quote is None or quote.basis != quote_basis(cart, **choices):
+                quote = quote_cart(cart, **choices)
+        assert quote is not None
         provider = get_provider(details.payment_method)
-        country = (details.shipping_address.get("country") or "FR").upper()
-        choices = {
-            "country": country,
-            "shipping_method": details.shipping_method,
-            "discount_code": details.discount_code,
-            "email": details.email,
-        }
-        if quote is None or quote.basis != quote_basis(cart, **choices):
-            quote = quote_cart(cart, **choices)
+        country = choices["country"]
         shop = cart.shop
         totals = quote.totals
         order = Order(
@@ -252,6 +294,11 @@ def place_order_and_payment(
         # The order and its lines written in plain SQL (core.rows.insert): the ORM's
         # compiler was a third of a millisecond per row.
         rows.insert([order])
+        cart.order = order
+        if claim:
+            _claim_cart(cart)
+        else:
+            _set_cart_order(cart)
         by_key = {line.key: line for line in totals.lines}
         rows.insert(
             [
@@ -280,8 +327,6 @@ def place_order_and_payment(
             user_agent=details.user_agent,
         )
         orders.record_event(order, "placed", actor=details.email, data={"payment": str(payment.pk)})
-        cart.order = order
-        _set_cart_order(cart)
         notifications.queue(order, notifications.Kind.ORDER_RECEIVED, new_order=True)
         if quote.discount:
             discounts.claim_usage(quote.discount.code, order)
@@ -332,6 +377,23 @@ def _set_cart_order(cart: Cart) -> None:
             f"UPDATE {table} SET order_id = %s WHERE id = %s",  # noqa: S608
             [cart.order_id, Cart._meta.pk.get_db_prep_value(cart.pk, connection)],
         )
+
+
+def _claim_cart(cart: Cart) -> None:
+    """Set the basket's order if it is still open and at the version it was priced at (one
+    UPDATE ... RETURNING, which waits for a concurrent placement's lock and then sees its
+    order); raise _BasketMoved otherwise."""
+    connection = transaction.get_connection()
+    table = connection.ops.quote_name(Cart._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET order_id = %s "  # noqa: S608
+            "WHERE id = %s AND order_id IS NULL RETURNING version",
+            [cart.order_id, Cart._meta.pk.get_db_prep_value(cart.pk, connection)],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] != cart.version:
+        raise _BasketMoved
 
 
 def variant_label(variant: Any) -> str:

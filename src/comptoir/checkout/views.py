@@ -5,7 +5,9 @@ the order (``action=place``). Works without JavaScript; nothing here computes a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
@@ -51,12 +53,22 @@ class Page:
     cart: Cart
     form: CheckoutForm
     shipping: AddressFields
-    billing: AddressFields
+    # The billing address form, built when first asked for: placing an order with the
+    # billing address the same as the shipping one never needs it.
+    make_billing: Callable[[], AddressFields] = field(repr=False)
     quote: Quote | None
     country: str = ""
     errors: list[str] = field(default_factory=list)
     discount_error: str = ""
     status: int = 200
+
+    @cached_property
+    def billing(self) -> AddressFields:
+        billing = self.make_billing()
+        # Billing fields are ignored while "same as shipping" is ticked: no browser-side
+        # "required" on them, or the hidden fields would block the order.
+        billing.use_required_attribute = False
+        return billing
 
 
 @require_http_methods(["GET", "POST"])
@@ -156,21 +168,26 @@ def prepare(request: HttpRequest, cart: Cart, *, data: Any) -> Page:
     if data is not None and data.get("action") == "place":
         form = CheckoutForm(data, **kwargs)
         shipping = AddressFields(data, prefix="shipping", countries=countries, renderer=RENDERER)
-        billing = AddressFields(
-            data, prefix="billing", countries=all_countries(shop), renderer=RENDERER
-        )
+
+        def make_billing() -> AddressFields:
+            return AddressFields(
+                data, prefix="billing", countries=all_countries(shop), renderer=RENDERER
+            )
     else:
         form = CheckoutForm(initial=initial, **kwargs)
         shipping = AddressFields(
             initial=ship_initial, prefix="shipping", countries=countries, renderer=RENDERER
         )
-        billing = AddressFields(
-            initial=bill_initial, prefix="billing", countries=all_countries(shop), renderer=RENDERER
-        )
-    # Billing fields are ignored while "same as shipping" is ticked: no browser-side
-    # "required" on them, or the hidden fields would block the order.
-    billing.use_required_attribute = False
-    return Page(cart, form, shipping, billing, quote, country, errors, discount_error)
+
+        def make_billing() -> AddressFields:
+            return AddressFields(
+                initial=bill_initial,
+                prefix="billing",
+                countries=all_countries(shop),
+                renderer=RENDERER,
+            )
+
+    return Page(cart, form, shipping, make_billing, quote, country, errors, discount_error)
 
 
 def initial_values(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -187,13 +204,13 @@ def initial_values(request: HttpRequest) -> tuple[dict[str, Any], dict[str, Any]
 
 
 def place(request: HttpRequest, page: Page) -> HttpResponse:
-    form, shipping, billing = page.form, page.shipping, page.billing
+    form, shipping = page.form, page.shipping
     valid = form.is_valid() & shipping.is_valid()
     if valid and not form.cleaned_data["billing_same"]:
-        valid = billing.is_valid()
+        valid = page.billing.is_valid()
     if valid:
         valid = form.check_business_buyer(
-            shipping if form.cleaned_data["billing_same"] else billing
+            shipping if form.cleaned_data["billing_same"] else page.billing
         )
     if page.errors or page.discount_error or page.quote is None or not valid:
         page.status = 400
@@ -214,7 +231,7 @@ def place(request: HttpRequest, page: Page) -> HttpResponse:
         email=form.cleaned_data["email"],
         shipping_address=address,
         billing_address=form.billing_address(
-            address if form.cleaned_data["billing_same"] else billing.address()
+            address if form.cleaned_data["billing_same"] else page.billing.address()
         ),
         shipping_method=form.cleaned_data["shipping_method"] or "",
         payment_method=form.cleaned_data["payment_method"],

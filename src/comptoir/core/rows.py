@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, Generic, TypeVar
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import NOT_PROVIDED, Field, Model, QuerySet, signals
 
 T = TypeVar("T")
@@ -172,6 +172,52 @@ def _inserting(model: type[Model]) -> tuple[list[Field], str, str, str] | None:
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     tail = f" RETURNING {quote(auto.column)}" if auto is not None else ""
     return fields, head, row, tail
+
+
+def update(obj: Model, fields: Sequence[str]) -> None:
+    """``obj.save(update_fields=fields)`` in one plain-SQL UPDATE of those columns by
+    primary key, written once per model and fields (the ORM's compiler was about a third
+    of a millisecond of the placing request, for one column). No model signal is sent: a
+    model with receivers, or a field this cannot write as the ORM does, is saved by the
+    ORM. Raises DatabaseError as ``save`` does when the row is gone."""
+    model = type(obj)
+    plan = _updating(model, tuple(fields))
+    if (
+        plan is None
+        or signals.pre_save.has_listeners(model)
+        or signals.post_save.has_listeners(model)
+    ):
+        obj.save(update_fields=fields)
+        return
+    targets, sql = plan
+    values = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in targets]
+    values.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        if cursor.rowcount == 0:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    obj._state.db = connection.alias
+
+
+@cache
+def _updating(model: type[Model], names: tuple[str, ...]) -> tuple[list[Field], str] | None:
+    """The fields an UPDATE of ``names`` writes and its SQL; None when a field needs more
+    than a plain parameter or is no concrete column of the model's own table."""
+    meta = model._meta
+    targets = [meta.get_field(name) for name in names]
+    local = set(meta.local_concrete_fields)
+    for field in targets:
+        if (
+            field not in local
+            or field.primary_key
+            or getattr(field, "generated", False)
+            or hasattr(field, "get_placeholder")
+        ):
+            return None
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in targets)  # type: ignore[union-attr]
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608
+    return targets, sql  # type: ignore[return-value]
 
 
 def relate(obj: Model, relation: str, value: Model | None) -> None:
