@@ -31,19 +31,15 @@ def window_end(now: datetime, window: timedelta) -> datetime:
 def hit(keys: list[str], *, window: timedelta, now: datetime | None = None) -> dict[str, int]:
     """Add one hit to each key's current window and say how many each has now, in one
     statement, atomic on PostgreSQL and SQLite alike (INSERT ... ON CONFLICT ... RETURNING)."""
-    keys = [key[:120] for key in keys if key]
+    keys = _counted(keys)
     if not keys:
         return {}
-    start = connection.ops.adapt_datetimefield_value(window_start(now or timezone.now(), window))
-    q = connection.ops.quote_name
-    table = q(RateCounter._meta.db_table)
-    key_, start_, hits = q("key"), q("window_start"), q("hits")
+    start = _window_param(window, now)
+    head, tail = _upsert()
     rows = ", ".join(["(%s, %s, 1)"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({key_}, {start_}, {hits}) VALUES {rows} "  # noqa: S608
-            f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
-            f"RETURNING {key_}, {hits}",
+            f"{head} VALUES {rows} {tail}",
             [value for key in keys for value in (key, start)],
         )
         return {str(key): int(count) for key, count in cursor.fetchall()}
@@ -60,26 +56,21 @@ def hit_unless(
     None, and no hit is counted. One statement on PostgreSQL (the check and the upsert in
     one WITH), the query then :func:`hit` elsewhere."""
     sql, params = unless
-    keys = [key[:120] for key in keys if key]
+    keys = _counted(keys)
     if connection.vendor != "postgresql" or not keys:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT EXISTS ({sql})", params)  # noqa: S608
             if cursor.fetchone()[0]:
                 return None
         return hit(keys, window=window, now=now)
-    start = connection.ops.adapt_datetimefield_value(window_start(now or timezone.now(), window))
-    q = connection.ops.quote_name
-    table = q(RateCounter._meta.db_table)
-    key_, start_, hits = q("key"), q("window_start"), q("hits")
+    start = _window_param(window, now)
+    head, tail = _upsert()
     values = ", ".join(["(%s, %s)"] * len(keys))
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH found AS (SELECT EXISTS ({sql}) AS yes), "  # noqa: S608
-            f"counted AS (INSERT INTO {table} ({key_}, {start_}, {hits}) "
-            f"SELECT v.k, v.s, 1 FROM (VALUES {values}) AS v (k, s) "
-            "WHERE NOT (SELECT yes FROM found) "
-            f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
-            f"RETURNING {key_}, {hits}) "
+            f"counted AS ({head} SELECT v.k, v.s, 1 FROM (VALUES {values}) AS v (k, s) "
+            f"WHERE NOT (SELECT yes FROM found) {tail}) "
             "SELECT found.yes, counted.* FROM found LEFT JOIN counted ON TRUE",
             [*params, *[value for key in keys for value in (key, start)]],
         )
@@ -87,6 +78,27 @@ def hit_unless(
     if rows[0][0]:
         return None
     return {str(key): int(count) for _found, key, count in rows if key is not None}
+
+
+def _counted(keys: list[str]) -> list[str]:
+    return [key[:120] for key in keys if key]
+
+
+def _window_param(window: timedelta, now: datetime | None) -> object:
+    return connection.ops.adapt_datetimefield_value(window_start(now or timezone.now(), window))
+
+
+def _upsert() -> tuple[str, str]:
+    """The counters' INSERT up to its rows, and the tail that adds one hit to a key's
+    window already counted and returns each key with its hits."""
+    q = connection.ops.quote_name
+    table = q(RateCounter._meta.db_table)
+    key_, start_, hits = q("key"), q("window_start"), q("hits")
+    return (
+        f"INSERT INTO {table} ({key_}, {start_}, {hits})",
+        f"ON CONFLICT ({key_}, {start_}) DO UPDATE SET {hits} = {table}.{hits} + 1 "
+        f"RETURNING {key_}, {hits}",
+    )
 
 
 def purge_expired(*, now: datetime | None = None) -> int:
