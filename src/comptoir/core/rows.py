@@ -116,11 +116,7 @@ def insert(objs: Sequence[Model]) -> None:
         return
     model = type(objs[0])
     plan = _inserting(model)
-    if (
-        plan is None
-        or signals.pre_save.has_listeners(model)
-        or signals.post_save.has_listeners(model)
-    ):
+    if plan is None or _saves_are_heard(model):
         if len(objs) == 1:
             objs[0].save(force_insert=True)
         else:
@@ -140,6 +136,12 @@ def insert(objs: Sequence[Model]) -> None:
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+def _saves_are_heard(model: type[Model]) -> bool:
+    """Whether a receiver listens for ``model``'s saves: then the ORM saves it, and sends
+    the signals."""
+    return signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model)
 
 
 @cache
@@ -182,11 +184,7 @@ def update(obj: Model, fields: Sequence[str]) -> None:
     ORM. Raises DatabaseError as ``save`` does when the row is gone."""
     model = type(obj)
     plan = _updating(model, tuple(fields))
-    if (
-        plan is None
-        or signals.pre_save.has_listeners(model)
-        or signals.post_save.has_listeners(model)
-    ):
+    if plan is None or _saves_are_heard(model):
         obj.save(update_fields=fields)
         return
     targets, sql = plan
