@@ -298,7 +298,7 @@ def _place(
         if claim:
             _claim_cart(cart)
         else:
-            _set_cart_order(cart)
+            rows.update(cart, ["order"])
         by_key = {line.key: line for line in totals.lines}
         rows.insert(
             [
@@ -366,17 +366,6 @@ def lock_cart(cart: Cart) -> Cart:
     locked = copy.copy(cart)
     locked.order_id, locked.version = row
     return locked
-
-
-def _set_cart_order(cart: Cart) -> None:
-    """``cart.save(update_fields=["order"])``, in plain SQL (one column of one row)."""
-    connection = transaction.get_connection()
-    table = connection.ops.quote_name(Cart._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET order_id = %s WHERE id = %s",  # noqa: S608
-            [cart.order_id, Cart._meta.pk.get_db_prep_value(cart.pk, connection)],
-        )
 
 
 def _claim_cart(cart: Cart) -> None:
