@@ -77,3 +77,44 @@ def test_an_order_s_lines_are_read_with_their_variants_as_the_orm_would(
     assert [columns_of(line.variant) for line in lines] == [
         columns_of(line.variant) for line in expected
     ]
+
+
+def test_clone_copies_what_deepcopy_copies_and_shares_only_immutable_values(shop):
+    from comptoir.core.rows import clone
+    from comptoir.fraud.models import FraudSettings
+    from comptoir.shipping.models import ShippingZone
+    from comptoir.shipping.services import shop_zones
+
+    add_flat_shipping(shop)
+    shop.fraud_settings = FraudSettings.objects.create(shop=shop)
+    zone = ShippingZone.objects.get(shop=shop)
+    zone.extra = {"nested": [1, {"deep": True}]}  # a JSON field's kind of value
+    zone.method_list = list(zone.methods.all())
+    for method in zone.method_list:
+        method.zone = zone
+
+    copied = clone([zone, shop])
+
+    zone_copy, shop_copy = copied
+    assert zone_copy is not zone and shop_copy is not shop
+    assert columns_of(zone_copy) == columns_of(zone) and columns_of(shop_copy) == columns_of(shop)
+    # Related objects are copied too, and a cycle points back into the copy.
+    assert shop_copy.fraud_settings is not shop.fraud_settings
+    assert shop_copy.fraud_settings.shop is shop_copy
+    assert [m.pk for m in zone_copy.method_list] == [m.pk for m in zone.method_list]
+    assert all(m.zone is zone_copy for m in zone_copy.method_list)
+    assert all(m is not o for m, o in zip(zone_copy.method_list, zone.method_list, strict=True))
+    # Nothing changed on the copy reaches the original.
+    zone_copy.extra["nested"][1]["deep"] = False
+    zone_copy.method_list.clear()
+    shop_copy.fraud_settings.review_score = 99
+    shop_copy._state.adding = True
+    assert zone.extra == {"nested": [1, {"deep": True}]}
+    assert zone.method_list and shop.fraud_settings.review_score != 99
+    assert shop._state.adding is False
+    # A copy is saved and read like the original.
+    shop_copy.tagline = "Copie"
+    shop_copy.save(update_fields=["tagline"])
+    shop.refresh_from_db()
+    assert shop.tagline == "Copie"
+    assert shop_zones(shop_copy)[0].pk == zone.pk

@@ -47,10 +47,15 @@ def test_two_workers_dispatch_200_orders_once_each(shop):
         ]
         started = time.monotonic()
         try:
-            deadline = started + 120
-            while time.monotonic() < deadline:
-                if Shipment.objects.exclude(status="dispatched").count() == 0:
+            # A guard against a hang, not a speed check: give up only when no shipment
+            # has been dispatched for a minute (a loaded machine is slow, not stuck).
+            waiting, progressed = ORDERS, started
+            while time.monotonic() - progressed < 60:
+                left = Shipment.objects.exclude(status="dispatched").count()
+                if left == 0:
                     break
+                if left < waiting:
+                    waiting, progressed = left, time.monotonic()
                 time.sleep(0.5)
         finally:
             for worker in workers:

@@ -11,8 +11,11 @@ changes the rows, so nothing is ever stale.
 from __future__ import annotations
 
 import copy
+import datetime
 import threading
+import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from functools import cache
 from typing import Any, Generic, TypeVar
 
@@ -269,4 +272,48 @@ class Reused(Generic[T]):
                 if len(self.known) >= self.keys:
                     self.known.clear()
                 self.known[key] = known
-        return copy.deepcopy(known[1])
+        return clone(known[1])
+
+
+# Values a copy can share with its original: nothing can change them in place.
+_IMMUTABLE = (str, int, float, bool, bytes, Decimal, datetime.date, datetime.time,
+              datetime.timedelta, uuid.UUID, type(None))  # fmt: skip
+
+
+def clone(value: T, memo: dict[int, Any] | None = None) -> T:
+    """A deep copy of model instances (their related objects included), lists and dicts,
+    sharing the immutable values: what ``copy.deepcopy`` gives, at about a tenth of its
+    cost for a model instance, which it takes apart and builds again through pickling's
+    protocol. Anything else (a JSON field's nested value, a queryset) goes to deepcopy."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    memo = {} if memo is None else memo
+    done = memo.get(id(value))
+    if done is not None:
+        return done  # type: ignore[no-any-return]
+    if isinstance(value, Model):
+        new = object.__new__(type(value))
+        memo[id(value)] = new
+        attrs = {
+            name: clone(item, memo) for name, item in value.__dict__.items() if name != "_state"
+        }
+        state = attrs["_state"] = copy.copy(value._state)
+        # A fresh state: its cached relations copied, its related managers (bound to the
+        # original) built again on first use.
+        state.__dict__.pop("related_managers_cache", None)
+        state.fields_cache = {
+            name: clone(item, memo) for name, item in value._state.fields_cache.items()
+        }
+        new.__dict__.update(attrs)
+        return new  # type: ignore[no-any-return]
+    if type(value) is list:
+        items: list[Any] = []
+        memo[id(value)] = items
+        items.extend(clone(item, memo) for item in value)
+        return items  # type: ignore[return-value]
+    if type(value) is dict:
+        mapping: dict[Any, Any] = {}
+        memo[id(value)] = mapping
+        mapping.update((key, clone(item, memo)) for key, item in value.items())
+        return mapping  # type: ignore[return-value]
+    return copy.deepcopy(value, memo)
