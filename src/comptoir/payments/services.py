@@ -114,8 +114,7 @@ def _record_event_once(provider: str, event: ProviderEvent) -> bool:
         return cursor.fetchone() is not None
 
 
-@transaction.atomic
-def confirm_payment(
+def _confirm_payment(
     payment_id: str,
     *,
     amount: Decimal | None,
@@ -129,29 +128,10 @@ def confirm_payment(
 
     ``known`` (see :func:`apply_event`) is locked and refreshed in place; ``attempt`` is
     the card attempt :func:`fraud.services.record_payment_attempt` just recorded for it,
-    which the screening reads rather than look it up."""
-    return _confirm_payment(
-        payment_id,
-        amount=amount,
-        currency=currency,
-        reference=reference,
-        actor=actor,
-        known=known,
-        attempt=attempt,
-    )
+    which the screening reads rather than look it up.
 
-
-def _confirm_payment(
-    payment_id: str,
-    *,
-    amount: Decimal | None,
-    currency: str,
-    reference: str = "",
-    actor: str,
-    known: Payment | None = None,
-    attempt: Any = None,
-) -> str:
-    """:func:`confirm_payment` inside its caller's transaction (no savepoint of its own)."""
+    Inside its caller's transaction, without a savepoint of its own (:func:`apply_event`);
+    :func:`confirm_payment` is the same in a transaction of its own."""
     assert transaction.get_connection().in_atomic_block
     # The order first, then its payment: the order every other use case locks them in
     # (cancel_order, refund_order). Payment first deadlocked against a cancellation.
@@ -216,6 +196,9 @@ def _confirm_payment(
     return "paid"
 
 
+confirm_payment = transaction.atomic(_confirm_payment)
+
+
 def _mark_succeeded_unless_another_did(payment: Payment) -> bool:
     """``UPDATE`` the payment to succeeded, with its ``confirmed_at`` and ``reference``,
     unless another payment of its order succeeded; True if it did. Plain SQL: every
@@ -263,12 +246,9 @@ def _refund_unwanted_capture(
     execute_refund.enqueue(str(refund.pk))
 
 
-@transaction.atomic
-def fail_payment(payment_id: str, *, reason: str, actor: str) -> str:
-    return _fail_payment(payment_id, reason=reason, actor=actor)
-
-
 def _fail_payment(payment_id: str, *, reason: str, actor: str) -> str:
+    """The provider says the payment failed, inside its caller's transaction;
+    :func:`fail_payment` is the same in a transaction of its own."""
     assert transaction.get_connection().in_atomic_block
     payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
     if payment is None or payment.status != PaymentStatus.PENDING:
@@ -278,6 +258,9 @@ def _fail_payment(payment_id: str, *, reason: str, actor: str) -> str:
     payment.save(update_fields=["status", "failure_reason"])
     orders.record_event(payment.order, "payment_failed", actor=actor, note=reason)
     return "failed"
+
+
+fail_payment = transaction.atomic(_fail_payment)
 
 
 def void_pending(order: Order) -> None:
