@@ -348,23 +348,10 @@ def _place(
 
 
 def lock_cart(cart: Cart) -> Cart:
-    """``cart`` locked (FOR UPDATE) for the caller's transaction, with its order and
-    version as they are now, in a copy: the rest (its shop, already read) is the caller's.
-    Plain SQL, two columns: the ORM spent half a millisecond building the row's query and
-    object on every order."""
-    connection = transaction.get_connection()
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    table = connection.ops.quote_name(Cart._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT order_id, version FROM {table} WHERE id = %s{lock}",  # noqa: S608
-            [Cart._meta.pk.get_db_prep_value(cart.pk, connection)],
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise Cart.DoesNotExist
+    """``cart`` locked (FOR UPDATE) for the caller's transaction and read again, in a copy:
+    its order and version as they are now; what was loaded with it (its shop) is kept."""
     locked = copy.copy(cart)
-    locked.order_id, locked.version = row
+    rows.refresh_locked(locked)
     return locked
 
 
