@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from django.db.models import Sum
 
 from comptoir.checkout.services import place_order
 from comptoir.core.rows import refresh_locked
@@ -118,3 +119,26 @@ def test_clone_copies_what_deepcopy_copies_and_shares_only_immutable_values(shop
     shop.refresh_from_db()
     assert shop.tagline == "Copie"
     assert shop_zones(shop_copy)[0].pk == zone.pk
+
+
+def test_attach_gives_the_relation_its_objects_and_queries_built_on_it_stay_on_the_relation(
+    shop, django_assert_num_queries
+):
+    from comptoir.cart.models import Cart, CartLine
+    from comptoir.core.rows import attach, remembered
+
+    tea = make_variant(shop, sku="TEA", price="10.00")
+    other = make_cart(shop, [(tea, 3)])  # another basket's line
+    cart = Cart.objects.create(shop=shop)
+
+    attach(cart, "lines", [])
+
+    with django_assert_num_queries(0):
+        assert list(cart.lines.all()) == [] and remembered(cart, "lines") == []
+    # A query built on the relation reads this basket's rows only, not every basket's.
+    assert CartLine.objects.filter(cart=other).count() == 1
+    assert list(cart.lines.filter(quantity__gte=1)) == []
+    assert cart.lines.aggregate(n=Sum("quantity"))["n"] is None
+    # Many-to-many too.
+    attach(tea, "option_values", [])
+    assert list(tea.option_values.filter(pk__gte=0)) == []

@@ -6,8 +6,8 @@ from django.utils.translation import gettext as _
 
 from comptoir.billing.links import document_path
 from comptoir.billing.models import Document, DocumentKind, SellerIdentity
+from comptoir.core.rows import remembered
 from comptoir.orders.models import Order
-from comptoir.orders.selectors import remembered
 from comptoir.shops.models import Shop
 
 

@@ -27,9 +27,9 @@ from comptoir.billing.models import (
 from comptoir.checkout.pricing import allocate
 from comptoir.core.counters import take_next
 from comptoir.core.money import quantize
-from comptoir.core.rows import insert
+from comptoir.core.rows import attach, insert
 from comptoir.orders.models import Order
-from comptoir.orders.selectors import order_lines, remember_related
+from comptoir.orders.selectors import order_lines
 from comptoir.payments.models import Refund
 from comptoir.shops.models import Shop
 
@@ -115,7 +115,7 @@ def issue_invoice(order: Order, *, actor: str) -> Document:
     _warn_if_incomplete(shop, identity)
     tasks.render_billing_document.enqueue(document.pk)
     # The order's only document: its page, shown next in the same request, lists it.
-    remember_related(order, "billing_documents", [document])
+    attach(order, "billing_documents", [document])
     return document
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from comptoir.cart.models import MAX_QUANTITY, Cart, CartLine
 from comptoir.catalog.models import Product, ProductStatus, ProductTranslation, Variant
 from comptoir.core.exceptions import ComptoirError
-from comptoir.core.rows import attach, columns, instance, instances, relate
+from comptoir.core.rows import attach, columns, instance, instances, relate, remembered
 from comptoir.shops.models import Shop
 
 
@@ -86,7 +86,7 @@ def add(cart: Cart, variant: Variant, quantity: int) -> int:
     """Add ``quantity`` of ``variant``; the basket's item count after it."""
     if cart.order_id:
         raise CartError(_("This basket has already been ordered."))
-    known = remembered_lines(cart)
+    known = remembered(cart, "lines")
     if known is not None:  # a basket this request created, or read with its lines
         line = next((line for line in known if line.variant_id == variant.pk), None)
     else:
@@ -103,13 +103,6 @@ def add(cart: Cart, variant: Variant, quantity: int) -> int:
     # The lines this request held are no longer the basket's.
     getattr(cart, "_prefetched_objects_cache", {}).pop("lines", None)
     return _touch(cart)
-
-
-def remembered_lines(cart: Cart) -> list[CartLine] | None:
-    """``cart``'s lines if this request already holds them (``cart.lines.all()`` without
-    a query), else None."""
-    cache = getattr(cart, "_prefetched_objects_cache", {})
-    return list(cache["lines"]) if "lines" in cache else None
 
 
 @transaction.atomic

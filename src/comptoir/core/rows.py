@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.db import DatabaseError, connection
-from django.db.models import NOT_PROVIDED, Field, Model, QuerySet, signals
+from django.db.models import NOT_PROVIDED, Field, Model, signals
 
 T = TypeVar("T")
 
@@ -241,16 +241,27 @@ def instances(
 
 def attach(obj: Model, relation: str, objects: list[Any]) -> None:
     """Give ``obj.<relation>.all()`` these ``objects`` without a query, as
-    ``prefetch_related`` does (the same two attributes of the queryset it stores)."""
+    ``prefetch_related`` does (the same two attributes of the queryset it stores): for rows
+    this request has just read or written itself. The queryset is the relation's own, so
+    a query built on it (``obj.<relation>.filter(...)``) still reads only ``obj``'s rows."""
     manager = getattr(obj, relation)
-    queryset = QuerySet(model=manager.model)
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    if not hasattr(obj, "_prefetched_objects_cache"):
-        obj._prefetched_objects_cache = {}  # type: ignore[attr-defined]
     # Many-to-many managers name their cache; reverse foreign keys use the relation's.
     name = getattr(manager, "prefetch_cache_name", None) or manager.field.remote_field.cache_name
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    # Without an entry, the manager builds the relation's filtered queryset.
+    obj._prefetched_objects_cache.pop(name, None)  # type: ignore[attr-defined]
+    queryset = manager.all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
     obj._prefetched_objects_cache[name] = queryset  # type: ignore[attr-defined]
+
+
+def remembered(obj: Model, relation: str) -> list[Any] | None:
+    """``obj``'s ``relation`` if this request already holds it (:func:`attach`, or
+    ``prefetch_related``), else None."""
+    cache = getattr(obj, "_prefetched_objects_cache", {})
+    return list(cache[relation]) if relation in cache else None
 
 
 class Reused(Generic[T]):

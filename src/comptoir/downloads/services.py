@@ -19,10 +19,11 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from comptoir.core.rows import attach, remembered
 from comptoir.downloads.models import DigitalFile, DownloadGrant
 from comptoir.orders.links import shop_base_url
 from comptoir.orders.models import Order
-from comptoir.orders.selectors import order_lines, remember_related, remembered
+from comptoir.orders.selectors import order_lines
 from comptoir.orders.states import PAID_STATES
 
 SALT = "comptoir.download"
@@ -58,7 +59,7 @@ def grant_downloads(order: Order) -> list[DownloadGrant]:
             )
             granted.append(grant)
         # All of the line's grants: the order page, next in the same request, lists them.
-        remember_related(line, "download_grants", granted)
+        attach(line, "download_grants", granted)
         grants += granted
     return grants
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import ProductKind
 from comptoir.core.exceptions import ComptoirError
-from comptoir.core.rows import columns, insert, instance, relate
+from comptoir.core.rows import attach, columns, insert, instance, relate
 from comptoir.fulfillment import carriers
 from comptoir.fulfillment.models import (
     FulfillmentRoute,
@@ -33,7 +33,7 @@ from comptoir.fulfillment.states import ShipmentStatus, can_transition
 from comptoir.inbox.models import ItemKind
 from comptoir.inbox.services import close_item
 from comptoir.orders.models import Order
-from comptoir.orders.selectors import order_lines, remember_related
+from comptoir.orders.selectors import order_lines
 from comptoir.orders.states import OrderStatus
 from comptoir.shops.models import Shop
 
@@ -226,7 +226,7 @@ def split_order(
         if line.kind == ProductKind.PHYSICAL and line.variant_id is not None
     ]
     if not lines:
-        remember_related(order, "shipments", [])
+        attach(order, "shipments", [])
         return []
     routes = route_for_products(order.shop, {line.variant.product_id for line in lines})
     by_route: dict[int, list] = defaultdict(list)
@@ -270,7 +270,7 @@ def split_order(
             dispatch_shipment.enqueue(shipment.pk)
         shipments.append(shipment)
     # The order's parcels as written: its page, next in the same request, shows them.
-    remember_related(order, "shipments", shipments)
+    attach(order, "shipments", shipments)
     return shipments
 
 

@@ -8,33 +8,11 @@ instance, where ``order.lines.all()`` and friends find them without a query.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from django.db import connection
 
 from comptoir.catalog.models import Variant
-from comptoir.core.rows import columns, instances, relate
+from comptoir.core.rows import attach, columns, instances, relate, remembered
 from comptoir.orders.models import Order, OrderLine
-
-
-def remember_related(instance: Any, name: str, objects: Iterable[Any]) -> list[Any]:
-    """Keep ``objects`` as ``instance``'s whole ``name`` relation (``order.<name>.all()``),
-    as ``prefetch_related`` would: for rows this request has just read or written itself."""
-    objects = list(objects)
-    queryset = getattr(instance, name).all()
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    if not hasattr(instance, "_prefetched_objects_cache"):
-        instance._prefetched_objects_cache = {}
-    instance._prefetched_objects_cache[name] = queryset
-    return objects
-
-
-def remembered(instance: Any, name: str) -> list[Any] | None:
-    """``instance``'s ``name`` relation if this request already holds it, else None."""
-    cache = getattr(instance, "_prefetched_objects_cache", {})
-    return list(cache[name]) if name in cache else None
 
 
 def order_lines(order: Order) -> list[OrderLine]:
@@ -43,7 +21,9 @@ def order_lines(order: Order) -> list[OrderLine]:
     lines = remembered(order, "lines")
     if lines is not None and all(_variant_loaded(line) for line in lines):
         return lines
-    return remember_related(order, "lines", _lines_with_variants(order))
+    lines = _lines_with_variants(order)
+    attach(order, "lines", lines)
+    return lines
 
 
 def _lines_with_variants(order: Order) -> list[OrderLine]:

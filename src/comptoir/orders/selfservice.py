@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from comptoir.catalog.models import ProductKind
 from comptoir.core import ratelimit
 from comptoir.core.exceptions import ComptoirError
+from comptoir.core.rows import remembered
 from comptoir.customers.addresses import country_name
 from comptoir.fulfillment import carriers
 from comptoir.fulfillment.models import Shipment
@@ -36,7 +37,6 @@ from comptoir.orders.models import (
     SelfServiceLimit,
     SelfServiceRules,
 )
-from comptoir.orders.selectors import remembered
 from comptoir.orders.states import OrderStatus
 from comptoir.shops.models import Shop
 
