@@ -176,7 +176,7 @@ else:
 
 TASKS = {
     "default": {
-        "BACKEND": env_str("COMPTOIR_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env_str("COMPTOIR_TASKS_BACKEND", "comptoir.core.taskbackend.DatabaseBackend"),
         "QUEUES": ["default"],
     }
 }
