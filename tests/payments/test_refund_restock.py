@@ -128,6 +128,57 @@ def test_cancelling_after_a_partial_return_puts_back_only_the_rest(paid):
     assert variant.stock_quantity == 10
 
 
+def test_an_order_partly_refunded_is_cancelled_and_the_rest_refunded(paid):
+    # Given one unit refunded and back on the shelf, the refund made by the provider
+    order, variant = paid
+    line = order.lines.get()
+    payments.refund_order(order.pk, amount=Decimal("10.00"), actor="m", restock={line.pk: 1})
+    run_queued_tasks()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_REFUNDED
+
+    # When the customer cancels the rest before it ships
+    from comptoir.orders.services import cancel_order
+
+    cancel_order(order.pk, actor="m", reason="changed their mind")
+    run_queued_tasks()
+
+    # Then the two other units are back, and everything captured is paid back
+    order.refresh_from_db()
+    variant.refresh_from_db()
+    assert variant.stock_quantity == 10
+    assert order.refunded_amount == order.total == Decimal("34.90")
+    assert [r.amount for r in Refund.objects.order_by("created_at")] == [
+        Decimal("10.00"),
+        Decimal("24.90"),
+    ]
+    assert list(
+        OrderEvent.objects.filter(order=order, kind="status")
+        .order_by("pk")
+        .values_list("from_status", "to_status")
+    )[-2:] == [("partially_refunded", "cancelled"), ("cancelled", "refunded")]
+
+
+def test_an_order_with_a_parcel_gone_is_not_cancelled(paid):
+    # Given its parcel shipped
+    from comptoir.fulfillment.models import Shipment
+    from comptoir.orders.services import cancel_order
+
+    order, variant = paid
+    shipment = Shipment.objects.get(order=order)
+    Shipment.objects.filter(pk=shipment.pk).update(status="shipped")
+
+    # When someone cancels it
+    with pytest.raises(ComptoirError, match="has already left"):
+        cancel_order(order.pk, actor="m")
+
+    # Then nothing moved: no stock back, no refund, still paid
+    order.refresh_from_db()
+    variant.refresh_from_db()
+    assert (order.status, variant.stock_quantity) == (OrderStatus.PAID, 7)
+    assert Refund.objects.count() == 0
+
+
 @pytest.fixture
 def merchant(client):
     user = get_user_model().objects.create_superuser("anne", "anne@example.org", "x")

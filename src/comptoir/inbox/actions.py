@@ -103,7 +103,19 @@ def refuse_return(item: InboxItem, actor: str) -> str:
     return _("Return %(key)s refused; the customer is told by email.") % {"key": request.key}
 
 
+def retry_refund(item: InboxItem, actor: str) -> str:
+    from comptoir.payments import services as payments
+
+    refund = payments.retry_refund(item.key.partition(":")[2], actor=actor)
+    return _("The refund of %(amount)s is asked again of the payment provider.") % {
+        "amount": refund.amount
+    }
+
+
 ACTIONS: dict[str, list[Action]] = {
+    ItemKind.REFUND_FAILED: [
+        Action("retry_refund", gettext_lazy("Try the refund again"), retry_refund),
+    ],
     ItemKind.FRAUD_REVIEW: [
         Action("approve", gettext_lazy("Approve and ship"), approve_held_order),
         Action(

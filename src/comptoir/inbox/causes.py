@@ -93,6 +93,19 @@ def _return_review_gone(item: InboxItem) -> str | None:
     return _("The return was decided.")
 
 
+def _refund_failed_gone(item: InboxItem) -> str | None:
+    from comptoir.payments.models import Refund
+
+    refund = Refund.objects.filter(pk=item.key.partition(":")[2]).first()
+    if refund is None:
+        return _("The refund no longer exists.")
+    if refund.status != "failed":
+        return _("The refund went through.")
+    if refund.retries.exclude(status="failed").exists():
+        return _("The refund was asked again.")
+    return None
+
+
 #: kind -> check returning why the cause is gone, or None while it is still there.
 CAUSE_GONE: dict[str, Callable[[InboxItem], str | None]] = {
     ItemKind.PAYMENT_OVERDUE: _payment_overdue_gone,
@@ -102,6 +115,7 @@ CAUSE_GONE: dict[str, Callable[[InboxItem], str | None]] = {
     ItemKind.SUPPORT_OVERDUE: _ticket_gone,
     ItemKind.TICKET: _ticket_gone,
     ItemKind.RETURN_REVIEW: _return_review_gone,
+    ItemKind.REFUND_FAILED: _refund_failed_gone,
 }
 
 

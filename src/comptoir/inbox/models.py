@@ -23,6 +23,7 @@ class ItemKind(models.TextChoices):
     TICKET = "ticket", _("Customer question")
     SUPPORT_OVERDUE = "support_overdue", _("Question unanswered past the promise")
     RETURN_REVIEW = "return_review", _("Return to review")
+    REFUND_FAILED = "refund_failed", _("Refund failed")
 
 
 class ItemStatus(models.TextChoices):

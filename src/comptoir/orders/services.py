@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from comptoir.core import rows
 from comptoir.core.counters import take_next
@@ -212,6 +213,15 @@ def cancel_order(order_id: int, *, actor: str, reason: str = "") -> Order:
     order = lock_order(order_id)
     if order.status == OrderStatus.CANCELLED:
         return order
+    if has_left(order):
+        # Its goods are with the carrier or the customer: the stock must not come back.
+        raise ComptoirError(
+            _(
+                "Part of order %(number)s has already left: refund what did not ship, and "
+                "take back what did, instead of cancelling."
+            )
+            % {"number": order.reference}
+        )
     was_paid = order.status in PAID_STATES
     transition(order, OrderStatus.CANCELLED, actor=actor, note=reason)
     cancel_shipments(order, actor=actor)
@@ -229,6 +239,15 @@ def cancel_order(order_id: int, *, actor: str, reason: str = "") -> Order:
     release_usage(order)
     notifications.queue(order, notifications.Kind.CANCELLED)
     return order
+
+
+def has_left(order: Order) -> bool:
+    """Whether a parcel of the order has left (shipped or delivered)."""
+    from comptoir.fulfillment.states import ShipmentStatus
+
+    return order.shipments.filter(
+        status__in=(ShipmentStatus.SHIPPED, ShipmentStatus.DELIVERED)
+    ).exists()
 
 
 def expire_unpaid_orders(*, now=None) -> int:

@@ -62,7 +62,15 @@ class Refund(models.Model):
     amount = models.DecimalField(**AMOUNT)
     reason = models.CharField(max_length=200, blank=True)
     reference = models.CharField(max_length=120, blank=True)
+    # pending -> succeeded, or failed: the provider refused it, or could not be reached
+    # through every attempt (``failure_reason`` says which); a failed refund no longer
+    # counts against what can be refunded, and an inbox item asks the merchant.
     status = models.CharField(max_length=16, default="pending")
+    failure_reason = models.CharField(max_length=300, blank=True)
+    # The failed refund this one asks for again (the inbox's "Try again").
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="retries"
+    )
     created_by = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
     # The order lines this refund pays back, as [{"line": <OrderLine id>, "quantity": n}]:

@@ -9,24 +9,27 @@ order; a second capture for the same order is refunded automatically.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Subquery, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_tasks import task
 
 from comptoir.core import rows
 from comptoir.core.exceptions import ComptoirError
+from comptoir.core.retry import Backoff, retrying
 from comptoir.core.rows import refresh_locked
 from comptoir.orders import notifications
 from comptoir.orders import services as orders
 from comptoir.orders.models import Order, OrderLine
 from comptoir.orders.states import PAID_STATES, OrderStatus, can_transition
 from comptoir.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
-from comptoir.payments.providers.base import ProviderEvent
+from comptoir.payments.providers.base import ProviderError, ProviderEvent, ProviderUnavailable
 from comptoir.payments.registry import get_provider
 
 log = logging.getLogger(__name__)
@@ -401,16 +404,123 @@ def refund_remaining(order: Order, *, actor: str, reason: str) -> list[Refund]:
     return refund_order(order.pk, amount=remaining, actor=actor, reason=reason)
 
 
+#: The provider unreachable: 1, 2, 4 ... minutes apart (with jitter), capped at an hour,
+#: about a day in all before the merchant is asked.
+REFUND_ATTEMPTS = 12
+REFUND_BACKOFF = Backoff(base=timedelta(minutes=1), cap=timedelta(hours=1))
+
+
+def give_up_refund(refund_id: str, *, error: BaseException, attempts: int) -> None:
+    mark_refund_failed(
+        refund_id,
+        reason=_(
+            "The payment provider could not be reached (%(n)s attempts): %(error)s. Check in "
+            "its dashboard that the money did not leave before trying again."
+        )
+        % {"n": attempts, "error": error},
+    )
+
+
 @task()
+@retrying(
+    retry_on=(ProviderUnavailable,),
+    attempts=REFUND_ATTEMPTS,
+    backoff=REFUND_BACKOFF,
+    on_give_up=give_up_refund,
+    # Asking again is safe: the provider's idempotency key is the refund's id.
+    lost_after=timedelta(minutes=15),
+)
 def execute_refund(refund_id: str) -> None:
-    perform_refund(refund_id)
+    try:
+        perform_refund(refund_id)
+    except ProviderUnavailable:
+        raise  # another attempt later (retrying)
+    except ProviderError as refused:
+        mark_refund_failed(refund_id, reason=str(refused))
+
+
+@transaction.atomic
+def mark_refund_failed(refund_id: str, *, reason: str) -> bool:
+    """The money did not go back: the refund is marked failed (it no longer counts against
+    what can be refunded), the order's timeline says why, and the merchant's inbox asks
+    them to try again or to pay the customer back another way. Once; returns whether this
+    call did it."""
+    from comptoir.inbox.models import ItemKind
+    from comptoir.inbox.services import open_item
+
+    order_id = Refund.objects.filter(pk=refund_id).values_list("payment__order_id", flat=True)[0]
+    order = orders.lock_order(order_id)  # order, then refund: perform_refund's lock order
+    refund = Refund.objects.select_for_update().get(pk=refund_id)
+    if refund.status != "pending":
+        return False
+    refund.status, refund.failure_reason = "failed", reason[:300]
+    refund.save(update_fields=["status", "failure_reason"])
+    orders.record_event(
+        order,
+        "refund_failed",
+        actor="system",
+        note=reason[:200],
+        data={"refund": str(refund.pk), "amount": str(refund.amount)},
+    )
+    with translation.override(order.shop.default_language):
+        open_item(
+            order.shop,
+            kind=ItemKind.REFUND_FAILED,
+            key=f"refund:{refund.pk}",
+            title=gettext_noop("Order %(number)s: the refund of %(amount)s %(currency)s failed"),
+            title_params={
+                "number": order.reference,
+                "amount": str(refund.amount),
+                "currency": order.currency,
+            },
+            detail=reason,
+            detail_params=None,  # the provider's words, shown as they are
+            context={"customer": order.email, "amount": str(refund.amount)},
+            order=order,
+        )
+    return True
+
+
+@transaction.atomic
+def retry_refund(refund_id: str, *, actor: str) -> Refund:
+    """Ask the provider again for a failed refund's money: a new refund of the same amount
+    and lines (its stock, if any, went back with the first one)."""
+    failed = Refund.objects.select_related("payment").get(pk=refund_id)
+    order = orders.lock_order(failed.payment.order_id)
+    payment = Payment.objects.select_for_update().get(pk=failed.payment_id)
+    failed = Refund.objects.select_for_update().get(pk=refund_id)
+    if failed.status != "failed" or failed.retries.exclude(status="failed").exists():
+        raise ComptoirError(_("This refund is not waiting to be tried again."))
+    if failed.amount > refundable_amount(payment):
+        raise ComptoirError(
+            _("At most %(amount)s %(currency)s can still be refunded.")
+            % {"amount": refundable_amount(payment), "currency": order.currency}
+        )
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=failed.amount,
+        reason=failed.reason,
+        created_by=actor,
+        lines=failed.lines,
+        retry_of=failed,
+    )
+    execute_refund.enqueue(str(refund.pk))
+    orders.record_event(
+        order,
+        "refund_requested",
+        actor=actor,
+        note=failed.reason,
+        data={"amount": str(refund.amount), "retry_of": str(failed.pk)},
+    )
+    return refund
 
 
 def perform_refund(refund_id: str) -> str:
     """Ask the provider for the money back, once: its idempotency key is the refund id."""
     refund = Refund.objects.select_related("payment", "payment__order").get(pk=refund_id)
-    if refund.status == "succeeded":
-        return "already refunded"
+    if refund.status != "pending":
+        # A failed refund is asked again as a new one (retry_refund), never this one.
+        return "already refunded" if refund.status == "succeeded" else "already failed"
     provider = get_provider(refund.payment.provider)
     reference = provider.refund(refund.payment, refund)
     with transaction.atomic():
@@ -418,8 +528,8 @@ def perform_refund(refund_id: str) -> str:
         order = orders.lock_order(refund.payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.status == "succeeded":
-            return "already refunded"
+        if refund.status != "pending":
+            return "already refunded" if refund.status == "succeeded" else "already failed"
         refund.status, refund.reference = "succeeded", reference
         refund.save(update_fields=["status", "reference"])
         payment.refunded_amount += refund.amount

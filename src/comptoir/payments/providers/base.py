@@ -28,6 +28,12 @@ class ProviderError(ComptoirError):
     """The provider refused or could not be reached; the message is safe to show."""
 
 
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached, or answered with an error of its own (a timeout,
+    a 5xx, too many requests): the same call may succeed later. A background task retries
+    it; a refusal (any other ProviderError) is final."""
+
+
 @dataclass(frozen=True)
 class StartResult:
     redirect_url: str = ""

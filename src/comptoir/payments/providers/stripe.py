@@ -25,6 +25,7 @@ from comptoir.payments.providers.base import (
     PaymentProvider,
     ProviderError,
     ProviderEvent,
+    ProviderUnavailable,
     StartResult,
 )
 
@@ -312,7 +313,10 @@ class StripeProvider(PaymentProvider):
             message = error.user_message if isinstance(error, stripe.CardError) else ""
             if isinstance(error, stripe.InvalidRequestError) and error.code:
                 message = f"{gettext('The card processor refused the request')} ({error.code})."
-            raise ProviderError(
+            unavailable = isinstance(
+                error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError
+            )
+            raise (ProviderUnavailable if unavailable else ProviderError)(
                 message
                 or gettext("The card processor could not be reached; please try again in a moment.")
             ) from None
