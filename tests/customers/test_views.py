@@ -62,6 +62,30 @@ def test_signing_in_merges_the_visitor_basket_into_the_customer_basket(tea, jean
     assert not Cart.objects.filter(pk=visitor_cart).exists()
 
 
+def test_a_merged_basket_keeps_no_more_than_the_stock_and_says_so(shop, jeanne):
+    # Given 3 teapots in stock, 2 in the customer's basket, 3 put in as a visitor, and a
+    # cup with none left but sitting in the visitor's basket
+    teapot = make_variant(shop, sku="POT-1", price="30.00", stock=3, name="Théière")
+    cup = make_variant(shop, sku="CUP-1", price="8.00", stock=1, name="Tasse")
+    own = Cart.objects.create(shop=shop, customer=jeanne)
+    CartLine.objects.create(cart=own, variant=teapot, quantity=2)
+    client = Client()
+    client.post(url("cart:add"), {"variant": teapot.pk, "quantity": "3"})
+    client.post(url("cart:add"), {"variant": cup.pk, "quantity": "1"})
+    cup.stock_quantity = 0
+    cup.save(update_fields=["stock_quantity"])
+
+    # When she signs in
+    response = sign_in(client)
+
+    # Then her basket holds what is in stock, and the next page tells her what changed
+    assert dict(own.lines.values_list("variant__sku", "quantity")) == {"POT-1": 3}
+    assert client.session["cart_count"] == 3
+    page = client.get(response["Location"]).content.decode()
+    assert "Only 3 left of POT-1." in page
+    assert "CUP-1 is out of stock." in page
+
+
 def test_a_visitor_basket_becomes_the_customer_basket_when_they_have_none(tea, jeanne):
     client = Client()
     client.post(url("cart:add"), {"variant": tea.pk, "quantity": "2"})

@@ -121,20 +121,35 @@ def set_quantity(cart: Cart, line_id: int, quantity: int) -> int:
 
 
 @transaction.atomic
-def merge(source: Cart, target: Cart) -> Cart:
-    """Fold the anonymous basket into the customer's at sign-in; quantities add up, capped."""
+def merge(source: Cart, target: Cart) -> list[str]:
+    """Fold the anonymous basket into the customer's at sign-in: quantities add up, capped
+    at MAX_QUANTITY and at the stock left (never below what the customer's basket already
+    held). Returns what the shopper is told of the quantities that could not be kept."""
     if source.pk == target.pk or source.order_id:
-        return target
+        return []
+    notes = []
     for line in source.lines.select_related("variant__product"):
         existing = CartLine.objects.filter(cart=target, variant=line.variant).first()
+        held = existing.quantity if existing else 0
+        wanted = min(MAX_QUANTITY, held + line.quantity)
+        kept = wanted
+        variant = line.variant
+        if variant.track_stock and not variant.product.allow_backorder:
+            kept = max(held, min(wanted, variant.available_quantity))
+        if kept < wanted:
+            notes.append(
+                _("Only %(n)s left of %(sku)s.") % {"n": kept, "sku": variant.sku}
+                if kept
+                else _("%(sku)s is out of stock.") % {"sku": variant.sku}
+            )
         if existing:
-            existing.quantity = min(MAX_QUANTITY, existing.quantity + line.quantity)
+            existing.quantity = kept
             existing.save(update_fields=["quantity"])
-        else:
-            CartLine.objects.create(cart=target, variant=line.variant, quantity=line.quantity)
+        elif kept:
+            CartLine.objects.create(cart=target, variant=variant, quantity=kept)
     source.delete()
     _touch(target)
-    return target
+    return notes
 
 
 def _touch(cart: Cart) -> int:

@@ -21,9 +21,12 @@ class AccountError(ComptoirError):
     pass
 
 
-def basket_after_sign_in(user: Any, *, shop: Shop, session_cart_id: str | None) -> Cart | None:
+def basket_after_sign_in(
+    user: Any, *, shop: Shop, session_cart_id: str | None
+) -> tuple[Cart | None, list[str]]:
     """The basket a customer continues with after signing in: the one filled as a visitor
-    folded into their own (quantities add up), or whichever of the two exists."""
+    folded into their own (quantities add up, within the stock left), or whichever of the
+    two exists; and what the shopper is told of quantities that could not be kept."""
     own = (
         Cart.objects.select_related("shop")
         .filter(shop=shop, customer=user, order__isnull=True)
@@ -38,12 +41,12 @@ def basket_after_sign_in(user: Any, *, shop: Shop, session_cart_id: str | None) 
             .first()
         )
     if visitor is None:
-        return own
+        return own, []
     if own is None:
         Cart.objects.filter(pk=visitor.pk, customer__isnull=True).update(customer=user)
         visitor.customer = user
-        return visitor
-    return carts.merge(visitor, own)
+        return visitor, []
+    return own, carts.merge(visitor, own)
 
 
 @transaction.atomic

@@ -46,13 +46,15 @@ class SignInView(auth_views.LoginView):
         # customer was signed in, a clean slate).
         visitor_cart = self.request.session.get(CART_KEY)
         response = super().form_valid(form)
-        cart = services.basket_after_sign_in(
+        cart, notes = services.basket_after_sign_in(
             form.get_user(),
             shop=self.request.shop,  # type: ignore[attr-defined]
             session_cart_id=visitor_cart,
         )
         if cart is not None:
             remember(self.request, cart)
+        for note in notes:
+            messages.warning(self.request, note)
         return response
 
     def get_default_redirect_url(self) -> str:
