@@ -107,6 +107,48 @@ def test_quote_prices_on_the_server_with_destination_vat(shop):
     ]
 
 
+def test_a_rate_the_shop_overrides_is_the_one_charged(shop):
+    # Given Germany's reduced rate changed before the table was updated: 7 % -> 8 %
+    shop.oss_registered = True
+    shop.vat_overrides = {"DE": {"reduced": 8}, "FR": {"reduced": 5.5}}
+    shop.full_clean()
+    shop.save()
+    weight_method(shop, countries="DE")
+    tea = make_variant(shop, sku="TEA", price="12.40", weight=300, vat_class=VatClass.REDUCED)
+
+    result = quote_cart(make_cart(shop, [(tea, 2)]), country="DE")
+
+    # Then the same 32.30 paid holds 8 % of VAT
+    assert result.totals.total == Decimal("32.30")
+    assert [(v.rate, v.net, v.vat) for v in result.totals.vat_lines] == [
+        (Decimal("0.08"), Decimal("29.91"), Decimal("2.39"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"US": {"standard": "7"}}, "US is not an EU country code."),
+        ({"FR": {"food": "5"}}, "FR.food: the VAT class must be one of"),
+        ({"FR": {"reduced": "5,5"}}, "FR.reduced: '5,5' is not a rate in percent"),
+        ({"FR": {"reduced": "100"}}, "FR.reduced: '100' is not a rate"),
+        ({"FR": {"reduced": "5.555"}}, "FR.reduced: '5.555' is not a rate"),
+        ({"FR": {"reduced": True}}, "FR.reduced: True is not a rate"),
+        ({"FR": "20"}, 'FR: enter its rates as {"standard": "20"}.'),
+        (["FR", "20"], 'Enter the rates as {"FR": {"reduced": "5.5"}}.'),
+    ],
+)
+def test_an_override_that_is_not_a_rate_is_refused_with_where(shop, overrides, message):
+    from django.core.exceptions import ValidationError
+
+    shop.vat_overrides = overrides
+    with pytest.raises(ValidationError) as refused:
+        shop.full_clean()
+
+    (error,) = refused.value.message_dict["vat_overrides"]
+    assert error.startswith(message)
+
+
 def test_quote_refuses_what_cannot_be_shipped(shop):
     weight_method(shop, countries="FR")
     cart = make_cart(shop, [(make_variant(shop, sku="X"), 1)])

@@ -139,6 +139,7 @@ def quote_cart(
                 destination=country,
                 origin=shop.country,
                 oss=shop.oss_registered,
+                overrides=shop.vat_overrides,
                 franchise=franchise,
             ),
         )

@@ -114,9 +114,14 @@ def _vat_rate(shop: Shop) -> Decimal:
 
     if not shop.prices_include_tax or under_vat_franchise(shop):
         return Decimal(0)
-    from comptoir.taxes.rates import EU_RATES
+    from comptoir.catalog.models import VatClass
+    from comptoir.taxes.rates import HUNDRED, is_eu, vat_rate
 
-    return Decimal(EU_RATES.get(shop.country, EU_RATES["FR"])[0])
+    country = shop.country if is_eu(shop.country) else "FR"
+    standard = vat_rate(
+        VatClass.STANDARD, destination=country, origin=country, overrides=shop.vat_overrides
+    )
+    return standard * HUNDRED
 
 
 @contextmanager

@@ -23,6 +23,7 @@ class ShopAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (_("VAT"), {"fields": ["country", "oss_registered", "vat_overrides"]}),
         (_("Appearance"), {"fields": ["logo", "primary_colour", "accent_colour"]}),
         (_("Stock"), {"fields": ["low_stock_threshold", "catalog_version"]}),
     ]

@@ -19,6 +19,12 @@ language_list = RegexValidator(
 )
 
 
+def check_vat_overrides(value: object) -> None:
+    from comptoir.taxes.rates import check_overrides
+
+    check_overrides(value)
+
+
 class Shop(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=120)
@@ -68,6 +74,17 @@ class Shop(TimeStampedModel):
         _("registered for the EU One-Stop Shop"),
         default=False,
         help_text=_("Charge the customer's country VAT on sales to other EU countries."),
+    )
+    vat_overrides = models.JSONField(
+        _("VAT rates that differ from the built-in table"),
+        default=dict,
+        blank=True,
+        validators=[check_vat_overrides],
+        help_text=_(
+            "Only when a rate changed before Comptoir was updated. Per country and VAT "
+            'class, in percent: {"FR": {"reduced": "5.5"}, "DE": {"standard": "19"}}. '
+            "Classes: standard, intermediate, reduced, super_reduced."
+        ),
     )
     low_stock_threshold = models.PositiveIntegerField(
         _("low stock threshold"),

@@ -4,12 +4,17 @@ French rates for domestic sales; for cross-border B2C sales inside the EU under 
 One-Stop Shop (OSS), the rate of the customer's country. Each country's rates are mapped
 onto the four French classes by use: "reduced" is the rate of everyday food and books,
 "super-reduced" the lowest rate, "intermediate" the middle one. Rates change: this table
-is the default, and a shop can override any rate in ``Shop.vat_overrides``.
+is the default, and a shop can override any rate in ``Shop.vat_overrides`` (checked by
+:func:`check_overrides`): a rate that changes is a setting, not a release.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from comptoir.catalog.models import VatClass
 
@@ -80,6 +85,54 @@ def vat_rate(
     country = destination if oss else origin
     override = (overrides or {}).get(country, {}).get(vat_class)
     if override is not None:
-        return Decimal(override) / HUNDRED
+        return Decimal(str(override)) / HUNDRED
     rates = EU_RATES.get(country, EU_RATES["FR"])
     return Decimal(rates[CLASS_INDEX[VatClass(vat_class)]]) / HUNDRED
+
+
+def check_overrides(value: Any) -> None:
+    """``{"FR": {"reduced": "5.5"}, ...}``: EU countries, VAT classes, rates in percent
+    from 0 to 99.99 with at most two decimals. Raises ValidationError naming each entry
+    that is not."""
+    if not isinstance(value, dict):
+        raise ValidationError(_('Enter the rates as {"FR": {"reduced": "5.5"}}.'))
+    classes = [str(c) for c in CLASS_INDEX]
+    errors = []
+    for country, rates in value.items():
+        if country not in EU_RATES:
+            errors.append(_("%(country)s is not an EU country code.") % {"country": country})
+            continue
+        if not isinstance(rates, dict):
+            errors.append(
+                _('%(country)s: enter its rates as {"standard": "20"}.') % {"country": country}
+            )
+            continue
+        for vat_class, rate in rates.items():
+            where = f"{country}.{vat_class}"
+            if vat_class not in classes:
+                errors.append(
+                    _("%(where)s: the VAT class must be one of %(classes)s.")
+                    % {"where": where, "classes": ", ".join(classes)}
+                )
+                continue
+            try:
+                # A number typed in the JSON (5.5) reads as written, as vat_rate reads it.
+                number = (
+                    Decimal(str(rate))
+                    if isinstance(rate, str | int | float) and not isinstance(rate, bool)
+                    else None
+                )
+            except InvalidOperation:
+                number = None
+            if (
+                number is None
+                or not number.is_finite()
+                or not Decimal(0) <= number < HUNDRED
+                or number != number.quantize(Decimal("0.01"))
+            ):
+                errors.append(
+                    _("%(where)s: %(rate)r is not a rate in percent such as 20 or 5.5.")
+                    % {"where": where, "rate": rate}
+                )
+    if errors:
+        raise ValidationError(errors)
