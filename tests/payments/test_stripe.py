@@ -320,9 +320,8 @@ def test_an_unverifiable_webhook_is_refused_and_changes_nothing(
         "bad signature": fake_stripe.sign(body).replace("v1=", "v1=0"),
         "wrong secret": fake_stripe.sign(body, secret="whsec_someone_else"),
         "stale timestamp": fake_stripe.sign(body, timestamp=int(time.time()) - 301),
-        "future timestamp": fake_stripe.sign(body, timestamp=int(time.time()) + 3600).replace(
-            "v1=", "v1=f"
-        ),
+        # correctly signed, an hour ahead
+        "future timestamp": fake_stripe.sign(body, timestamp=int(time.time()) + 3600),
         "no header": "",
     }[problem]
 
