@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -101,6 +102,42 @@ class RefundForm(forms.Form):
         }
 
 
+class PaymentStateFilter(admin.SimpleListFilter):
+    """Where the money stands, whatever the payment method: the orders to chase."""
+
+    title = gettext_lazy("payment")
+    parameter_name = "payment_state"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            ("captured", gettext_lazy("Captured")),
+            ("awaiting", gettext_lazy("Awaited")),
+            ("failed", gettext_lazy("Failed, not paid")),
+            ("refund_failed", gettext_lazy("A refund failed")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        from comptoir.payments.models import Refund
+
+        payments_of = Payment.objects.filter(order=OuterRef("pk"))
+        captured = Exists(payments_of.filter(status=PaymentStatus.SUCCEEDED))
+        awaiting = Exists(payments_of.filter(status=PaymentStatus.PENDING))
+        failed = Exists(payments_of.filter(status=PaymentStatus.FAILED))
+        value = self.value()
+        if value == "captured":
+            return queryset.filter(captured)
+        if value == "awaiting":
+            return queryset.filter(awaiting & ~captured)
+        if value == "failed":
+            return queryset.filter(failed & ~captured & ~awaiting)
+        if value == "refund_failed":
+            unanswered = Refund.objects.filter(
+                payment__order=OuterRef("pk"), status="failed"
+            ).exclude(retries__status__in=["pending", "succeeded"])
+            return queryset.filter(Exists(unanswered))
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     list_display = [
@@ -112,7 +149,7 @@ class OrderAdmin(admin.ModelAdmin):
         "total",
         "shipping_country",
     ]
-    list_filter = ["status", "payment_method", "created_at", "shop"]
+    list_filter = ["status", PaymentStateFilter, "payment_method", "created_at", "shop"]
     search_fields = ["=number", "email"]
     date_hierarchy = "created_at"
     show_full_result_count = False
