@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +37,9 @@ def test_the_vat_settings_are_on_the_shop_page_and_a_wrong_rate_is_refused(merch
     refused = merchant.post(reverse("admin:shops_shop_change", args=[shop.pk]), data)
 
     assert refused.status_code == 200
-    assert "FR.reduced: &#x27;5,5&#x27; is not a rate in percent" in refused.content.decode()
+    with translation.override("fr"):  # the back office's language
+        expected = gettext("%(where)s: %(rate)r is not a rate in percent such as 20 or 5.5.")
+    assert escape(expected % {"where": "FR.reduced", "rate": "5,5"}) in refused.content.decode()
     shop.refresh_from_db()
     assert shop.vat_overrides == {}
 

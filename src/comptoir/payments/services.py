@@ -410,15 +410,22 @@ REFUND_ATTEMPTS = 12
 REFUND_BACKOFF = Backoff(base=timedelta(minutes=1), cap=timedelta(hours=1))
 
 
+def _merchant_language(refund_id: str) -> str:
+    """The language the merchant reads: a failure's reason is kept in it."""
+    return str(
+        Refund.objects.filter(pk=refund_id).values_list(
+            "payment__order__shop__default_language", flat=True
+        )[0]
+    )
+
+
 def give_up_refund(refund_id: str, *, error: BaseException, attempts: int) -> None:
-    mark_refund_failed(
-        refund_id,
-        reason=_(
+    with translation.override(_merchant_language(refund_id)):
+        reason = _(
             "The payment provider could not be reached (%(n)s attempts): %(error)s. Check in "
             "its dashboard that the money did not leave before trying again."
-        )
-        % {"n": attempts, "error": error},
-    )
+        ) % {"n": attempts, "error": str(error).rstrip(".")}
+    mark_refund_failed(refund_id, reason=reason)
 
 
 @task()
@@ -431,12 +438,14 @@ def give_up_refund(refund_id: str, *, error: BaseException, attempts: int) -> No
     lost_after=timedelta(minutes=15),
 )
 def execute_refund(refund_id: str) -> None:
-    try:
-        perform_refund(refund_id)
-    except ProviderUnavailable:
-        raise  # another attempt later (retrying)
-    except ProviderError as refused:
-        mark_refund_failed(refund_id, reason=str(refused))
+    # The provider's refusal is kept as the merchant's inbox shows it: in their language.
+    with translation.override(_merchant_language(refund_id)):
+        try:
+            perform_refund(refund_id)
+        except ProviderUnavailable:
+            raise  # another attempt later (retrying)
+        except ProviderError as refused:
+            mark_refund_failed(refund_id, reason=str(refused))
 
 
 @transaction.atomic
