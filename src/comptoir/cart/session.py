@@ -72,6 +72,11 @@ def ordered_cart_id(request: HttpRequest) -> str:
     return str(request.session.get(ORDERED_KEY, ""))
 
 
+def session_cart_id(request: HttpRequest) -> str:
+    """The basket this session holds, open or (read before the order saved it) ordered."""
+    return str(request.session.get(CART_KEY, ""))
+
+
 def start_over_after_order(request: HttpRequest, ordered: Cart) -> None:
     """The ordered basket stays with its order; the visitor's next "add to basket" starts
     an empty one (made then, not with every order: most buyers add nothing afterwards)."""

@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from comptoir.cart.models import Cart
-from comptoir.cart.session import current_cart, ordered_cart_id, start_over_after_order
+from comptoir.cart.session import (
+    current_cart,
+    ordered_cart_id,
+    session_cart_id,
+    start_over_after_order,
+)
 from comptoir.cart.views import basket_lines
 from comptoir.checkout.forms import CheckoutForm, posted_initial
 from comptoir.checkout.rendering import RENDERER
@@ -90,6 +95,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if order is not None:
             return go_pay(request, order)
     cart = current_cart(request)
+    if cart is None and action == "place" and request.POST.get("cart") == session_cart_id(request):
+        # A double click whose second request read the session before the first one
+        # saved it: its basket was ordered meanwhile. Its order, not "your basket is empty".
+        order = Order.objects.filter(cart__pk=request.POST["cart"]).first()
+        if order is not None:
+            return go_pay(request, order)
     try:
         if cart is None:
             raise EmptyBasket
