@@ -77,8 +77,8 @@ WORDS = {
         "refunded": (
             "Commande {n} : remboursement effectué",
             [
-                "Nous avons remboursé",
-                "pour votre commande {n}.",
+                # the amount written as French writes it, as the rest of the email does
+                "Nous avons remboursé 24,90\u00a0€ pour votre commande {n}.",
                 "Selon votre banque, il apparaît sur votre compte sous quelques jours.",
             ],
         ),
@@ -125,8 +125,7 @@ WORDS = {
         "refunded": (
             "Order {n}: refund issued",
             [
-                "We have refunded",
-                "for your order {n}.",
+                "We have refunded €24.90 for your order {n}.",
                 "Depending on your bank, it appears on your account within a few days.",
             ],
         ),

@@ -18,6 +18,8 @@ def price(context: dict[str, Any], amount: Decimal | None) -> str:
     shop = context.get("shop")
     if amount is None:
         return ""
+    if not isinstance(amount, Decimal):  # an amount kept as text (an email's context)
+        amount = Decimal(str(amount))
     return Money(amount, shop.currency if shop else "EUR").format()
 
 
