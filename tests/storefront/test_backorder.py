@@ -69,6 +69,8 @@ def test_the_page_of_a_product_out_of_stock_says_on_back_order_and_sells_it(clie
         assert "out_of_stock" not in html
         assert "disabled" not in html.split('class="add-to-cart"', 1)[1].split("</form>", 1)[0]
         assert "https://schema.org/BackOrder" in html
+        # and promises no dispatch date: it waits for a delivery
+        assert 'class="promise"' not in html
 
 
 def test_the_page_of_a_product_without_back_orders_says_out_of_stock(client, shop):
@@ -151,3 +153,15 @@ def test_placing_the_order_reserves_beyond_the_stock(preorder):
     preorder.refresh_from_db()
     assert (preorder.stock_quantity, preorder.reserved_quantity) == (0, 4)
     assert preorder.available_quantity == -4
+    # and no dispatch date is promised, so none can be missed
+    assert order.promised_dispatch_on is None
+
+
+def test_a_back_order_product_still_on_the_shelf_is_promised_like_any_other(client, preorder):
+    # Given 5 kettles back on the shelf
+    preorder.stock_quantity = 5
+    preorder.save(update_fields=["stock_quantity"])
+
+    html = client.get(url("storefront:product", "en", slug="kettle")).content.decode()
+
+    assert 'class="promise"' in html

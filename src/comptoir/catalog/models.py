@@ -373,6 +373,13 @@ class Variant(TimeStampedModel):
     def available_quantity(self) -> int:
         return self.stock_quantity - self.reserved_quantity
 
+    def backordered(self, quantity: int) -> bool:
+        """Whether ``quantity`` of it would be sold beyond the shelf: a back-order, which
+        waits for a delivery no dispatch date can be promised for."""
+        return bool(
+            self.track_stock and self.product.allow_backorder and quantity > self.available_quantity
+        )
+
     @property
     def is_available(self) -> bool:
         return not self.track_stock or self.available_quantity > 0

@@ -288,9 +288,11 @@ def _place(
             ],
             reserved_until=orders.reservation_deadline(provider.reservation_minutes),
             client_ip=details.client_ip,
-            promised_dispatch_on=promise.promised_dispatch(
-                shop, [line.variant.product for line in quote.lines]
-            ),
+            # A line ordered beyond the shelf waits for a delivery no date can be given
+            # for: no promise then (the watch would call it missed).
+            promised_dispatch_on=None
+            if any(line.variant.backordered(line.quantity) for line in quote.lines)
+            else promise.promised_dispatch(shop, [line.variant.product for line in quote.lines]),
         )
         # The order and its lines written in plain SQL (core.rows.insert): the ORM's
         # compiler was a third of a millisecond per row.

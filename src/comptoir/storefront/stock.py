@@ -16,6 +16,12 @@ class StockState:
     schema_availability: str  # schema.org ItemAvailability
     can_buy: bool
 
+    @property
+    def can_promise(self) -> bool:
+        """Whether a dispatch date can be promised: bought from the shelf, not awaiting a
+        delivery (a back-order)."""
+        return self.can_buy and self.code != "backorder"
+
 
 def stock_state(product: Product, variant: Variant | None, shop: Shop) -> StockState:
     if variant is None:

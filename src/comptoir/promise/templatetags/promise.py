@@ -38,7 +38,10 @@ def product_promise(context: template.Context, product: Any, can_buy: bool = Tru
 @register.inclusion_tag("promise/_promise.html", takes_context=True)
 def cart_promise(context: template.Context, rows: list[dict[str, Any]]) -> dict:
     shop = context["shop"]
-    products = [row["line"].variant.product for row in rows if row.get("sold", True)]
+    sold = [row["line"] for row in rows if row.get("sold", True)]
+    if any(line.variant.backordered(line.quantity) for line in sold):
+        return {"promise": None}  # no date for what waits for a delivery
+    products = [line.variant.product for line in sold]
     dispatch = services.load_dispatch(shop)
     lead = services.lead_days_for(dispatch, products)
     if lead is None:
