@@ -228,8 +228,14 @@ def test_payment_received_refuses_an_order_it_does_not_apply_to(merchant, shop, 
     # When the merchant runs "payment received" on it
     response = run_action(merchant, "mark_payment_received", [order])
 
-    # Then they are told nothing was marked, and nothing changed
-    assert shown_messages(response) == [("info", "0 order(s) marked as paid.")]
+    # Then they are told why nothing was marked, and nothing changed
+    assert shown_messages(response) == [
+        (
+            "warning",
+            f"{order.reference} is not awaiting a bank transfer or a cheque: left as it is.",
+        ),
+        ("info", "0 order(s) marked as paid."),
+    ]
     order.refresh_from_db()
     assert (order.status, order.paid_at, stock(variant), order.events.count()) == before
     assert list(order.payments.values_list("status", flat=True)) == payment_statuses
@@ -249,7 +255,9 @@ def test_cancelling_from_the_list_returns_the_stock_of_paid_and_unpaid_orders(
     # Then both are cancelled by the merchant, with the event saying why, and every unit is
     # back: the reservation released, the sold units put back on the shelf
     assert response.status_code == 200
-    assert [m for m in shown_messages(response) if m[0] == "error"] == []
+    assert shown_messages(response) == [
+        ("info", "2 order(s) cancelled: stock returned, payments refunded.")
+    ]
     for order in (waiting, paid):
         order.refresh_from_db()
         assert order.status == OrderStatus.CANCELLED
@@ -278,7 +286,7 @@ def test_cancel_refuses_a_shipped_order_with_a_message_and_changes_nothing(merch
     # Then they are told why, and the order, its stock and its money are untouched
     assert response.status_code == 200
     assert shown_messages(response) == [
-        ("error", f"#{order.number}: Order {order.number} cannot go from shipped to cancelled.")
+        ("error", f"Order {order.reference} cannot go from “Shipped” to “Cancelled”.")
     ]
     order.refresh_from_db()
     assert (order.status, order.cancelled_at) == (OrderStatus.SHIPPED, None)

@@ -207,9 +207,19 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description=gettext_lazy("Mark the bank transfer or cheque as received"))
     def mark_payment_received(self, request: HttpRequest, queryset: Any) -> None:
         done = 0
-        for order in queryset.filter(status=OrderStatus.PENDING_PAYMENT):
+        for order in queryset:
             payment = order.payments.filter(status=PaymentStatus.PENDING).first()
-            if payment is None or payment.provider not in ("bank_transfer", "cheque"):
+            if (
+                order.status != OrderStatus.PENDING_PAYMENT
+                or payment is None
+                or payment.provider not in ("bank_transfer", "cheque")
+            ):
+                self.message_user(
+                    request,
+                    _("%(number)s is not awaiting a bank transfer or a cheque: left as it is.")
+                    % {"number": order.reference},
+                    messages.WARNING,
+                )
                 continue
             payments.confirm_payment(
                 str(payment.pk),
@@ -222,7 +232,15 @@ class OrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Cancel (stock returned, payment refunded)"))
     def cancel_orders(self, request: HttpRequest, queryset: Any) -> None:
+        done = 0
         for order in queryset:
+            if order.status == OrderStatus.CANCELLED:
+                self.message_user(
+                    request,
+                    _("%(number)s was already cancelled.") % {"number": order.reference},
+                    messages.WARNING,
+                )
+                continue
             try:
                 services.cancel_order(
                     order.pk,
@@ -230,7 +248,14 @@ class OrderAdmin(admin.ModelAdmin):
                     reason=_("cancelled by the merchant"),
                 )
             except ComptoirError as error:
-                self.message_user(request, f"#{order.number}: {error}", messages.ERROR)
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                _("%(n)s order(s) cancelled: stock returned, payments refunded.") % {"n": done},
+            )
 
     def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = get_object_or_404(Order, pk=order_id)

@@ -131,7 +131,15 @@ def transition(
     """Move ``order`` to ``target`` if the table allows it, with its event row."""
     current = order.status
     if not can_transition(current, target):
-        raise TransitionNotAllowed(f"Order {order.number} cannot go from {current} to {target}.")
+        # Read by the merchant (an admin action, the inbox): the statuses as they see them.
+        raise TransitionNotAllowed(
+            _("Order %(number)s cannot go from “%(current)s” to “%(target)s”.")
+            % {
+                "number": order.reference,
+                "current": OrderStatus(current).label,
+                "target": OrderStatus(target).label,
+            }
+        )
     order.status = target
     now = timezone.now()
     fields = ["status"]
