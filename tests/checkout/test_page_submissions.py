@@ -267,3 +267,14 @@ def test_a_second_click_that_read_the_session_before_the_first_saved_it_goes_to_
     assert second["Location"] == first["Location"]
     assert "/sandbox-psp/pay/" in second["Location"]
     assert (Order.objects.count(), Payment.objects.count()) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_placing_with_no_basket_and_an_empty_cart_field_says_the_basket_is_empty(shop):
+    client = Client()
+
+    response = client.post(CHECKOUT, {"action": "place", "cart": ""})
+
+    assert response.status_code == 303
+    assert response["Location"] == url("cart:detail")
+    assert Order.objects.count() == 0

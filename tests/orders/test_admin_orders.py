@@ -256,7 +256,7 @@ def test_cancelling_from_the_list_returns_the_stock_of_paid_and_unpaid_orders(
     # back: the reservation released, the sold units put back on the shelf
     assert response.status_code == 200
     assert shown_messages(response) == [
-        ("info", "2 order(s) cancelled: stock returned, payments refunded.")
+        ("info", "2 orders cancelled: their stock is back, their payments refunded or voided.")
     ]
     for order in (waiting, paid):
         order.refresh_from_db()

@@ -277,6 +277,20 @@ class FakeStripe:
             return dict(self._get(self.intents, match[1]))
         if method == "POST" and path == "/v1/refunds":
             return self._create_refund(params)
+        if method == "GET" and path == "/v1/refunds":
+            found = [
+                dict(r)
+                for r in self.refunds.values()
+                if r["payment_intent"] == params.get("payment_intent")
+            ]
+            found.sort(key=lambda r: r["created"], reverse=True)
+            limit = int(params.get("limit") or 10)
+            return {
+                "object": "list",
+                "url": "/v1/refunds",
+                "has_more": len(found) > limit,
+                "data": found[:limit],
+            }
         raise StripeFailure(
             404,
             {

@@ -105,7 +105,7 @@ def test_stripe_unreachable_through_every_attempt_the_merchant_is_asked(refund, 
     refund.refresh_from_db()
     assert refund.status == "failed"
     # in the merchant's language (the shop's, French)
-    assert f"joint ({payments.REFUND_ATTEMPTS} tentatives)" in refund.failure_reason
+    assert f"après {payments.REFUND_ATTEMPTS} tentatives" in refund.failure_reason
     assert next_attempts(refund) == []
     assert payments.refundable_amount(payment) == Decimal("17.40")
     # and the timeline and the inbox say so, once
@@ -170,3 +170,77 @@ def test_the_merchant_tries_a_failed_refund_again_from_the_inbox(refund, setting
     )
     with translation.override("en"), pytest.raises(ComptoirError, match="not waiting"):
         payments.retry_refund(str(refund.pk), actor="patronne")
+
+
+def test_a_refund_stripe_made_but_whose_answer_was_lost_is_found_not_paid_twice(refund, stripe):
+    # Given Stripe makes the refund but its answer never reaches us (a 500 on the way back)
+    stripe.lose_responses["/v1/refunds"] = 1
+
+    # When the refund runs: a 5xx is not tried again (Stripe would replay it for the key)
+    payments.execute_refund.call(str(refund.pk))
+    refund.refresh_from_db()
+    assert refund.status == "failed"
+    assert next_attempts(refund) == []
+    assert len(stripe.refunds) == 1  # the money did leave
+    (item,) = open_items()
+
+    # When the merchant tries it again from the inbox
+    with translation.override("en"):
+        message = act_on_item(item.pk, action="retry_refund", actor="patronne")
+
+    # Then Stripe is asked first, the refund it made is recorded, and nothing more is paid
+    assert message.startswith("The payment provider had made this refund of 10.00 after all")
+    assert len(stripe.refunds) == 1
+    assert len(stripe.calls("POST", "/v1/refunds")) == 1
+    assert not Refund.objects.filter(retry_of=refund).exists()
+    refund.refresh_from_db()
+    (made,) = stripe.refunds.values()
+    assert (refund.status, refund.reference) == ("succeeded", made["id"])
+    order = refund.payment.order
+    order.refresh_from_db()
+    assert (order.status, order.refunded_amount) == (
+        OrderStatus.PARTIALLY_REFUNDED,
+        Decimal("10.00"),
+    )
+    assert OrderEvent.objects.filter(order=order, kind="refund_found_made").count() == 1
+    assert open_items() == []
+
+
+def test_a_retry_is_refused_for_lines_paid_back_since_by_another_refund(shop, stripe, client):
+    # Given a refund of the teapot (5.00) that Stripe refused
+    order = place_stripe_order(shop)
+    pay(order, stripe, client)
+    line = order.lines.get()
+    (intent,) = stripe.intents.values()
+    intent["amount_refunded"] = 1740
+    (first,) = payments.refund_order(
+        order.pk, amount=Decimal("5.00"), actor="anne", lines={line.pk: 1}
+    )
+    payments.execute_refund.call(str(first.pk))
+    first.refresh_from_db()
+    assert first.status == "failed"
+
+    # and the merchant then paid the same teapot back from the order page
+    intent["amount_refunded"] = 0
+    (second,) = payments.refund_order(
+        order.pk, amount=Decimal("5.00"), actor="anne", lines={line.pk: 1}
+    )
+    assert payments.perform_refund(str(second.pk)) == "refunded"
+
+    # When the failed one is tried again
+    with translation.override("en"), pytest.raises(ComptoirError, match="between 1 and 0"):
+        payments.retry_refund(str(first.pk), actor="anne")
+
+    # Then the teapot is paid back once
+    assert len(stripe.refunds) == 1
+    assert not Refund.objects.filter(retry_of=first).exists()
+
+
+def test_a_retry_that_cannot_check_with_stripe_is_refused_and_pays_nothing(refund, settings):
+    use_stripe_at(settings, closed_port_url())
+    payments.mark_refund_failed(str(refund.pk), reason="refused")
+
+    with translation.override("en"), pytest.raises(ComptoirError, match="cannot be reached"):
+        payments.retry_refund(str(refund.pk), actor="anne")
+
+    assert not Refund.objects.filter(retry_of=refund).exists()

@@ -134,12 +134,13 @@ def merge(source: Cart, target: Cart) -> list[str]:
         wanted = min(MAX_QUANTITY, held + line.quantity)
         kept = wanted
         variant = line.variant
+        left = max(variant.available_quantity, 0)
         if variant.track_stock and not variant.product.allow_backorder:
-            kept = max(held, min(wanted, variant.available_quantity))
+            kept = max(held, min(wanted, left))
         if kept < wanted:
             notes.append(
-                _("Only %(n)s left of %(sku)s.") % {"n": kept, "sku": variant.sku}
-                if kept
+                _("Only %(n)s left of %(sku)s.") % {"n": left, "sku": variant.sku}
+                if left
                 else _("%(sku)s is out of stock.") % {"sku": variant.sku}
             )
         if existing:

@@ -288,11 +288,9 @@ def _place(
             ],
             reserved_until=orders.reservation_deadline(provider.reservation_minutes),
             client_ip=details.client_ip,
-            # A line ordered beyond the shelf waits for a delivery no date can be given
-            # for: no promise then (the watch would call it missed).
-            promised_dispatch_on=None
-            if any(line.variant.backordered(line.quantity) for line in quote.lines)
-            else promise.promised_dispatch(shop, [line.variant.product for line in quote.lines]),
+            promised_dispatch_on=promise.promised_dispatch(
+                shop, [line.variant.product for line in quote.lines]
+            ),
         )
         # The order and its lines written in plain SQL (core.rows.insert): the ORM's
         # compiler was a third of a millisecond per row.
@@ -333,9 +331,14 @@ def _place(
         notifications.queue(order, notifications.Kind.ORDER_RECEIVED, new_order=True)
         if quote.discount:
             discounts.claim_usage(quote.discount.code, order)
-        inventory.reserve(
+        backordered = inventory.reserve(
             order, [inventory.StockRequest(line.variant_id, line.quantity) for line in quote.lines]
         )
+        if backordered and order.promised_dispatch_on is not None:
+            # A line reserved beyond the shelf waits for a delivery no date can be given
+            # for: no promise (the watch would call it missed).
+            order.promised_dispatch_on = None
+            rows.update(order, ["promised_dispatch_on"])
         orders.number_order(order)
         if provider.is_manual:
             # The instructions name the order's number: after it is taken.

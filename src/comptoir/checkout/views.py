@@ -95,10 +95,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         if order is not None:
             return go_pay(request, order)
     cart = current_cart(request)
-    if cart is None and action == "place" and request.POST.get("cart") == session_cart_id(request):
+    posted = request.POST.get("cart", "")
+    if cart is None and action == "place" and posted and posted == session_cart_id(request):
         # A double click whose second request read the session before the first one
         # saved it: its basket was ordered meanwhile. Its order, not "your basket is empty".
-        order = Order.objects.filter(cart__pk=request.POST["cart"]).first()
+        order = Order.objects.filter(cart__pk=posted, shop=request.shop).first()  # type: ignore[attr-defined]
         if order is not None:
             return go_pay(request, order)
     try:

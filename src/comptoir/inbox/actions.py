@@ -106,7 +106,12 @@ def refuse_return(item: InboxItem, actor: str) -> str:
 def retry_refund(item: InboxItem, actor: str) -> str:
     from comptoir.payments import services as payments
 
-    refund = payments.retry_refund(item.key.partition(":")[2], actor=actor)
+    refund, found = payments.retry_refund(item.key.partition(":")[2], actor=actor)
+    if found:
+        return _(
+            "The payment provider had made this refund of %(amount)s after all: it is "
+            "recorded, and nothing more is paid."
+        ) % {"amount": refund.amount}
     return _("The refund of %(amount)s is asked again of the payment provider.") % {
         "amount": refund.amount
     }

@@ -103,6 +103,10 @@ def _refund_failed_gone(item: InboxItem) -> str | None:
         return _("The refund went through.")
     if refund.retries.exclude(status="failed").exists():
         return _("The refund was asked again.")
+    from comptoir.payments.services import refundable_amount
+
+    if refundable_amount(refund.payment) < refund.amount:
+        return _("The money was refunded another way.")
     return None
 
 

@@ -33,8 +33,10 @@ class StockRequest:
     quantity: int
 
 
-def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
+def reserve(order: Order, requests: Iterable[StockRequest]) -> bool:
     """Reserve every line of ``order`` or none (the caller's transaction rolls back).
+    Returns whether a line was reserved beyond the shelf (a back-order), as the locked
+    stock said.
 
     One statement per variant in the common case: the conditional UPDATE says the
     quantities it left (RETURNING), which is all the storefront refresh needs; the
@@ -54,7 +56,7 @@ def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
         f"AND {products}.allow_backorder)) "
         f"RETURNING product_id, stock_quantity, reserved_quantity"
     )
-    reservations, changes = [], []
+    reservations, changes, beyond = [], [], False
     with connection.cursor() as cursor:
         for variant_id in sorted(merged):  # primary-key order: no deadlock between orders
             quantity = merged[variant_id]
@@ -74,12 +76,14 @@ def reserve(order: Order, requests: Iterable[StockRequest]) -> None:
                     )
             else:
                 product_id, on_hand, reserved = row
+                beyond = beyond or reserved > on_hand
                 changes.append((product_id, on_hand - reserved + quantity, on_hand - reserved))
             reservations.append(
                 Reservation(variant_id=variant_id, order=order, quantity=quantity, held=held)
             )
     rows.insert(reservations)  # plain SQL: one of every order's statements
     _refresh_where_visible(order.shop, changes)
+    return beyond
 
 
 def commit(order: Order) -> None:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from comptoir.billing.admin import DocumentInline
 from comptoir.core.admin import ReadOnlyInline
@@ -254,7 +254,13 @@ class OrderAdmin(admin.ModelAdmin):
         if done:
             self.message_user(
                 request,
-                _("%(n)s order(s) cancelled: stock returned, payments refunded.") % {"n": done},
+                ngettext(
+                    "%(n)s order cancelled: its stock is back, its payment refunded or voided.",
+                    "%(n)s orders cancelled: their stock is back, their payments refunded or "
+                    "voided.",
+                    done,
+                )
+                % {"n": done},
             )
 
     def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:

@@ -404,10 +404,11 @@ def refund_remaining(order: Order, *, actor: str, reason: str) -> list[Refund]:
     return refund_order(order.pk, amount=remaining, actor=actor, reason=reason)
 
 
-#: The provider unreachable: 1, 2, 4 ... minutes apart (with jitter), capped at an hour,
-#: about a day in all before the merchant is asked.
-REFUND_ATTEMPTS = 12
-REFUND_BACKOFF = Backoff(base=timedelta(minutes=1), cap=timedelta(hours=1))
+#: The provider unreachable: 1, 2, 4 ... minutes apart (with jitter), capped at two hours:
+#: 9 to 18 hours in all before the merchant is asked, within the day Stripe keeps an
+#: idempotency key (every attempt sends the refund's).
+REFUND_ATTEMPTS = 16
+REFUND_BACKOFF = Backoff(base=timedelta(minutes=1), cap=timedelta(hours=2))
 
 
 def _merchant_language(refund_id: str) -> str:
@@ -421,10 +422,10 @@ def _merchant_language(refund_id: str) -> str:
 
 def give_up_refund(refund_id: str, *, error: BaseException, attempts: int) -> None:
     with translation.override(_merchant_language(refund_id)):
-        reason = _(
-            "The payment provider could not be reached (%(n)s attempts): %(error)s. Check in "
-            "its dashboard that the money did not leave before trying again."
-        ) % {"n": attempts, "error": str(error).rstrip(".")}
+        reason = _("No answer from the payment provider after %(n)s attempts: %(error)s.") % {
+            "n": attempts,
+            "error": str(error).rstrip("."),
+        }
     mark_refund_failed(refund_id, reason=reason)
 
 
@@ -490,10 +491,33 @@ def mark_refund_failed(refund_id: str, *, reason: str) -> bool:
     return True
 
 
+def retry_refund(refund_id: str, *, actor: str) -> tuple[Refund, bool]:
+    """Ask the provider again for a failed refund's money. First ask whether it made the
+    refund after all (its answer lost, a worker killed mid-call): then that refund is
+    recorded as made and nothing more is paid. Otherwise a new refund of the same amount
+    and lines (its stock, if any, went back with the first one). Returns the refund, and
+    whether it was found made."""
+    failed = Refund.objects.select_related("payment").get(pk=refund_id)
+    if failed.status != "failed" or failed.retries.exclude(status="failed").exists():
+        raise ComptoirError(_("This refund is not waiting to be tried again."))
+    try:
+        made = get_provider(failed.payment.provider).find_refund(failed.payment, failed)
+    except ProviderError:
+        raise ComptoirError(
+            _(
+                "The payment provider cannot be reached to check whether this refund went "
+                "through; try again in a moment."
+            )
+        ) from None
+    if made:
+        record_refund_made(refund_id, made, after_failure=True)
+        failed.refresh_from_db()
+        return failed, True
+    return _refund_again(refund_id, actor=actor), False
+
+
 @transaction.atomic
-def retry_refund(refund_id: str, *, actor: str) -> Refund:
-    """Ask the provider again for a failed refund's money: a new refund of the same amount
-    and lines (its stock, if any, went back with the first one)."""
+def _refund_again(refund_id: str, *, actor: str) -> Refund:
     failed = Refund.objects.select_related("payment").get(pk=refund_id)
     order = orders.lock_order(failed.payment.order_id)
     payment = Payment.objects.select_for_update().get(pk=failed.payment_id)
@@ -505,6 +529,8 @@ def retry_refund(refund_id: str, *, actor: str) -> Refund:
             _("At most %(amount)s %(currency)s can still be refunded.")
             % {"amount": refundable_amount(payment), "currency": order.currency}
         )
+    # Lines paid back since by another refund are not paid back twice.
+    _checked_lines(order, {row["line"]: row["quantity"] for row in failed.lines})
     refund = Refund.objects.create(
         payment=payment,
         amount=failed.amount,
@@ -531,14 +557,29 @@ def perform_refund(refund_id: str) -> str:
         # A failed refund is asked again as a new one (retry_refund), never this one.
         return "already refunded" if refund.status == "succeeded" else "already failed"
     provider = get_provider(refund.payment.provider)
-    reference = provider.refund(refund.payment, refund)
+    return record_refund_made(refund_id, provider.refund(refund.payment, refund))
+
+
+def record_refund_made(refund_id: str, reference: str, *, after_failure: bool = False) -> str:
+    """The provider made the refund (``reference``, its id): the money counted, the credit
+    note, the order's status, the customer's email; once. ``after_failure``: a refund
+    marked failed that the provider turns out to have made (see retry_refund)."""
     with transaction.atomic():
         # Order, then payment, then refund: the lock order of refund_order and cancel_order.
+        refund = Refund.objects.select_related("payment").get(pk=refund_id)
         order = orders.lock_order(refund.payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
-        if refund.status != "pending":
+        if refund.status != ("failed" if after_failure else "pending"):
             return "already refunded" if refund.status == "succeeded" else "already failed"
+        if after_failure:
+            orders.record_event(
+                order,
+                "refund_found_made",
+                actor="system",
+                note=refund.failure_reason[:200],
+                data={"refund": str(refund.pk), "reference": reference},
+            )
         refund.status, refund.reference = "succeeded", reference
         refund.save(update_fields=["status", "reference"])
         payment.refunded_amount += refund.amount

@@ -125,6 +125,15 @@ def retrieve_intent(intent_id: str) -> dict[str, Any]:
     return as_dict(intent)
 
 
+def find_refund(*, idempotency_key: str) -> str | None:
+    """The id of the refund made under this key, if any."""
+    return (
+        SandboxRefund.objects.filter(idempotency_key=idempotency_key)
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
 def refund(intent_id: str, *, amount: int, idempotency_key: str) -> dict[str, Any]:
     with transaction.atomic():
         existing = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()

@@ -86,3 +86,10 @@ class PaymentProvider:
     def refund(self, payment: Payment, refund: Refund) -> str:
         """Refund ``refund.amount`` of ``payment``; return the provider's refund id."""
         raise ProviderError("this provider cannot refund automatically")
+
+    def find_refund(self, payment: Payment, refund: Refund) -> str | None:
+        """The provider's id for ``refund`` if it made it after all (asked under the
+        refund's idempotency key, its answer lost), None if it did not. Asked before a
+        failed refund is tried again, so the money cannot leave twice. Raises ProviderError
+        when the provider cannot tell now. A provider without automatic refunds made none."""
+        return None

@@ -93,6 +93,9 @@ class SandboxProvider(PaymentProvider):
             raise ProviderError(str(error)) from None
         return result["id"]
 
+    def find_refund(self, payment: Any, refund: Any) -> str | None:
+        return api.find_refund(idempotency_key=str(refund.pk))
+
     def _event(self, event_id: str, kind: str, intent: dict[str, Any]) -> ProviderEvent:
         currency = str(intent["currency"]).upper()
         return ProviderEvent(

@@ -296,6 +296,19 @@ class StripeProvider(PaymentProvider):
         )
         return str(result["id"])
 
+    def find_refund(self, payment: Any, refund: Any) -> str | None:
+        intent = str(payment.details.get("payment_intent") or "")
+        if not intent and payment.reference.startswith("cs_"):
+            intent = _id(self._retrieve_session(payment.reference).get("payment_intent"))
+        if not intent:
+            return None
+        # A payment has few refunds: the newest 100 hold any we asked for.
+        found = self._call(self.client.v1.refunds.list, {"payment_intent": intent, "limit": 100})
+        for made in found.get("data") or []:
+            if (made.get("metadata") or {}).get("refund_id") == str(refund.pk):
+                return str(made["id"])
+        return None
+
     # -- plumbing ----------------------------------------------------------------------
 
     def _retrieve_session(
@@ -319,9 +332,10 @@ class StripeProvider(PaymentProvider):
             message = error.user_message if isinstance(error, stripe.CardError) else ""
             if isinstance(error, stripe.InvalidRequestError) and error.code:
                 message = f"{gettext('The card processor refused the request')} ({error.code})."
-            unavailable = isinstance(
-                error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError
-            )
+            # Worth another attempt under the same idempotency key: the request did not
+            # reach Stripe, or was turned away before it ran. Not a 5xx: Stripe keeps that
+            # answer for the key and gives it again for a day.
+            unavailable = isinstance(error, stripe.APIConnectionError | stripe.RateLimitError)
             raise (ProviderUnavailable if unavailable else ProviderError)(
                 message
                 or gettext("The card processor could not be reached; please try again in a moment.")
