@@ -149,6 +149,17 @@ def test_an_override_that_is_not_a_rate_is_refused_with_where(shop, overrides, m
     assert error.startswith(message)
 
 
+def test_the_order_lines_are_named_in_the_orders_language(shop):
+    # Given a tea named in French and in English, ordered in French from an English call
+    add_flat_shipping(shop)
+    tea = make_variant(shop, sku="TEA", name="Thé vert", name_en="Green tea")
+
+    order = place_order(make_cart(shop, [(tea, 1)]), details(language="fr"))
+
+    # Then its line carries the French name, as its emails and invoice will
+    assert list(order.lines.values_list("product_name", flat=True)) == ["Thé vert"]
+
+
 def test_quote_refuses_what_cannot_be_shipped(shop):
     weight_method(shop, countries="FR")
     cart = make_cart(shop, [(make_variant(shop, sku="X"), 1)])

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from comptoir.billing.selectors import under_vat_franchise
@@ -301,8 +302,10 @@ def _place(
         else:
             rows.update(cart, ["order"])
         by_key = {line.key: line for line in totals.lines}
-        rows.insert(
-            [
+        # Named in the order's language, whatever the language of the call: the emails,
+        # the invoice and the order page read these names.
+        with translation.override(details.language or translation.get_language()):
+            order_lines = [
                 OrderLine(
                     order=order,
                     variant=cart_line.variant,
@@ -319,7 +322,7 @@ def _place(
                 )
                 for cart_line in quote.lines
             ]
-        )
+        rows.insert(order_lines)
         payment = payments.create_payment(order, provider=provider.code)
         fraud.record_order_signals(
             order,
