@@ -423,3 +423,18 @@ class FakeStripe:
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def provider_settings(api_base: str, **options: Any) -> dict[str, Any]:
+    """``COMPTOIR_PAYMENT_PROVIDERS`` for a Stripe provider speaking to ``api_base``."""
+    return {
+        "stripe": {
+            "class": "comptoir.payments.providers.stripe.StripeProvider",
+            "options": {
+                "secret_key": SECRET_KEY,
+                "webhook_secret": WEBHOOK_SECRET,
+                "api_base": api_base,
+                **options,
+            },
+        },
+    }

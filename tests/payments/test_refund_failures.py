@@ -21,24 +21,15 @@ from comptoir.payments import registry
 from comptoir.payments import services as payments
 from comptoir.payments.models import Refund
 from comptoir.payments.providers.base import ProviderUnavailable
-from tests.payments.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.payments.fake_stripe import FakeStripe, provider_settings
 from tests.payments.test_stripe import fake_stripe, pay, place_stripe_order  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
 
 def use_stripe_at(settings, url: str) -> None:
-    settings.COMPTOIR_PAYMENT_PROVIDERS = {
-        "stripe": {
-            "class": "comptoir.payments.providers.stripe.StripeProvider",
-            "options": {
-                "secret_key": SECRET_KEY,
-                "webhook_secret": WEBHOOK_SECRET,
-                "api_base": url,
-                "max_network_retries": 0,  # one request per attempt: the task retries
-            },
-        },
-    }
+    # One request per attempt: the task retries, not the library.
+    settings.COMPTOIR_PAYMENT_PROVIDERS = provider_settings(url, max_network_retries=0)
     registry.providers.cache_clear()
 
 

@@ -34,7 +34,12 @@ from comptoir.payments.providers.stripe import checkout_locale
 from comptoir.shipping.models import ShippingMethod, ShippingZone
 from comptoir.shops.models import Shop
 from tests.factories import ProductFactory
-from tests.payments.fake_stripe import SECRET_KEY, WEBHOOK_SECRET, FakeStripe
+from tests.payments.fake_stripe import (
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+    FakeStripe,
+    provider_settings,
+)
 
 WEBHOOK_URL = "/payments/webhooks/stripe/"
 RETURN_PATH = "/fr/checkout/return/"
@@ -52,16 +57,7 @@ def fake_stripe() -> Iterator[FakeStripe]:
 
 @pytest.fixture
 def stripe_provider(settings, fake_stripe: FakeStripe) -> Iterator[None]:
-    settings.COMPTOIR_PAYMENT_PROVIDERS = {
-        "stripe": {
-            "class": "comptoir.payments.providers.stripe.StripeProvider",
-            "options": {
-                "secret_key": SECRET_KEY,
-                "webhook_secret": WEBHOOK_SECRET,
-                "api_base": fake_stripe.url,
-            },
-        },
-    }
+    settings.COMPTOIR_PAYMENT_PROVIDERS = provider_settings(fake_stripe.url)
     registry.providers.cache_clear()
     yield
     registry.providers.cache_clear()
