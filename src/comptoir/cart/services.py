@@ -131,18 +131,14 @@ def merge(source: Cart, target: Cart) -> list[str]:
     for line in source.lines.select_related("variant__product"):
         existing = CartLine.objects.filter(cart=target, variant=line.variant).first()
         held = existing.quantity if existing else 0
-        wanted = min(MAX_QUANTITY, held + line.quantity)
-        kept = wanted
+        wanted = kept = min(MAX_QUANTITY, held + line.quantity)
         variant = line.variant
-        left = max(variant.available_quantity, 0)
-        if variant.track_stock and not variant.product.allow_backorder:
-            kept = max(held, min(wanted, left))
-        if kept < wanted:
-            notes.append(
-                _("Only %(n)s left of %(sku)s.") % {"n": left, "sku": variant.sku}
-                if left
-                else _("%(sku)s is out of stock.") % {"sku": variant.sku}
-            )
+        try:
+            check_stock(variant, wanted)
+        except CartError as short:  # the stock left, never below what was held
+            kept = max(held, min(wanted, max(variant.available_quantity, 0)))
+            if kept < wanted:
+                notes.append(str(short))
         if existing:
             existing.quantity = kept
             existing.save(update_fields=["quantity"])

@@ -84,24 +84,20 @@ def checkout(request: HttpRequest) -> HttpResponse:
         refusal = fraud.check_payment_step(request)
         if refusal is not None:
             return payment_step_refused(request, refusal)
-    if (
-        action == "place"
-        and request.POST.get("cart")
-        and (request.POST["cart"] == ordered_cart_id(request))
-    ):
+    posted = request.POST.get("cart", "") if action == "place" else ""
+    if posted and posted == ordered_cart_id(request):
         # The same basket posted again (double click, back button, second tab): go to
         # the order it already became, and to its one payment.
-        order = Order.objects.filter(cart__pk=request.POST["cart"]).first()
-        if order is not None:
-            return go_pay(request, order)
+        again = placed_again(request, posted)
+        if again is not None:
+            return again
     cart = current_cart(request)
-    posted = request.POST.get("cart", "")
-    if cart is None and action == "place" and posted and posted == session_cart_id(request):
+    if cart is None and posted and posted == session_cart_id(request):
         # A double click whose second request read the session before the first one
         # saved it: its basket was ordered meanwhile. Its order, not "your basket is empty".
-        order = Order.objects.filter(cart__pk=posted, shop=request.shop).first()  # type: ignore[attr-defined]
-        if order is not None:
-            return go_pay(request, order)
+        again = placed_again(request, posted)
+        if again is not None:
+            return again
     try:
         if cart is None:
             raise EmptyBasket
@@ -112,6 +108,12 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" or action != "place":
         return show(request, page)
     return place(request, page)
+
+
+def placed_again(request: HttpRequest, cart_id: str) -> HttpResponse | None:
+    """To the payment of the order this session's basket already became, if it did."""
+    order = Order.objects.filter(cart__pk=cart_id, shop=request.shop).first()  # type: ignore[attr-defined]
+    return go_pay(request, order) if order is not None else None
 
 
 def empty_basket(request: HttpRequest) -> HttpResponse:

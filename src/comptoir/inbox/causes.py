@@ -101,7 +101,7 @@ def _refund_failed_gone(item: InboxItem) -> str | None:
         return _("The refund no longer exists.")
     if refund.status != "failed":
         return _("The refund went through.")
-    if refund.retries.exclude(status="failed").exists():
+    if refund.asked_again():
         return _("The refund was asked again.")
     from comptoir.payments.services import refundable_amount
 

@@ -80,6 +80,10 @@ class Refund(models.Model):
     def __str__(self) -> str:
         return f"refund {self.amount} ({self.status})"
 
+    def asked_again(self) -> bool:
+        """Whether a retry of this refund is under way or went through."""
+        return self.retries.exclude(status="failed").exists()
+
 
 class WebhookEvent(models.Model):
     """Each provider event, kept once: a replay finds its row and changes nothing."""

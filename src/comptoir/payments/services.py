@@ -498,8 +498,7 @@ def retry_refund(refund_id: str, *, actor: str) -> tuple[Refund, bool]:
     and lines (its stock, if any, went back with the first one). Returns the refund, and
     whether it was found made."""
     failed = Refund.objects.select_related("payment").get(pk=refund_id)
-    if failed.status != "failed" or failed.retries.exclude(status="failed").exists():
-        raise ComptoirError(_("This refund is not waiting to be tried again."))
+    _check_waiting(failed)
     try:
         made = get_provider(failed.payment.provider).find_refund(failed.payment, failed)
     except ProviderError:
@@ -516,14 +515,18 @@ def retry_refund(refund_id: str, *, actor: str) -> tuple[Refund, bool]:
     return _refund_again(refund_id, actor=actor), False
 
 
+def _check_waiting(failed: Refund) -> None:
+    if failed.status != "failed" or failed.asked_again():
+        raise ComptoirError(_("This refund is not waiting to be tried again."))
+
+
 @transaction.atomic
 def _refund_again(refund_id: str, *, actor: str) -> Refund:
     failed = Refund.objects.select_related("payment").get(pk=refund_id)
     order = orders.lock_order(failed.payment.order_id)
     payment = Payment.objects.select_for_update().get(pk=failed.payment_id)
     failed = Refund.objects.select_for_update().get(pk=refund_id)
-    if failed.status != "failed" or failed.retries.exclude(status="failed").exists():
-        raise ComptoirError(_("This refund is not waiting to be tried again."))
+    _check_waiting(failed)
     if failed.amount > refundable_amount(payment):
         raise ComptoirError(
             _("At most %(amount)s %(currency)s can still be refunded.")

@@ -29,9 +29,9 @@ class ProviderError(ComptoirError):
 
 
 class ProviderUnavailable(ProviderError):
-    """The provider could not be reached, or answered with an error of its own (a timeout,
-    a 5xx, too many requests): the same call may succeed later. A background task retries
-    it; a refusal (any other ProviderError) is final."""
+    """The provider could not be reached, or turned the request away before running it
+    (too many requests): the same call, under the same idempotency key, may succeed later.
+    A background task retries it; any other ProviderError is final for it."""
 
 
 @dataclass(frozen=True)
